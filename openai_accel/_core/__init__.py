@@ -1,0 +1,1 @@
+"""The sans-I/O core: every decision, no sockets, no sleeping, no threads, no event loop."""

@@ -1,0 +1,114 @@
+"""Plain data for one HTTP exchange, shared by the core and every transport.
+
+The core builds :class:`HttpRequest` values and reads :class:`HttpResponse`
+values; transports only move them over the wire. Headers on a response are a
+:class:`Headers` mapping with lower-cased names so that the core never has to
+care which HTTP library produced them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Protocol, Tuple, Union
+
+import attrs
+
+__all__ = [
+    "AsyncByteStream",
+    "Body",
+    "Headers",
+    "HttpRequest",
+    "HttpResponse",
+    "StreamingBody",
+    "SyncByteStream",
+    "Timeout",
+]
+
+
+class Headers(Dict[str, str]):
+    """A dict whose keys are lower-cased header names (lookups must be lower-case too)."""
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[Tuple[str, str]]) -> Headers:
+        headers = cls()
+        for name, value in pairs:
+            key = name.lower()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        return headers
+
+
+@attrs.frozen
+class Timeout:
+    """Connect and read limits in seconds (``None`` = no limit)."""
+
+    connect: Optional[float] = None
+    read: Optional[float] = None
+
+    @classmethod
+    def of(cls, value: Union[None, float, Tuple[Optional[float], Optional[float]], Timeout]) -> Timeout:
+        """Accept one number (both limits), a ``(connect, read)`` pair or a Timeout."""
+        if isinstance(value, Timeout):
+            return value
+        if isinstance(value, tuple):
+            return cls(value[0], value[1])
+        return cls(value, value)
+
+
+class StreamingBody(Protocol):
+    """A request body produced in pieces (a multipart upload streamed from disk).
+
+    ``chunks()`` must start again from the beginning on every call, so that a
+    retried request re-sends the whole body.
+    """
+
+    @property
+    def content_length(self) -> int: ...
+
+    def chunks(self) -> Iterator[bytes]: ...
+
+
+Body = Union[None, bytes, StreamingBody]
+
+
+@attrs.define(slots=True)
+class HttpRequest:
+    method: str
+    url: str
+    headers: Dict[str, str]
+    body: Body = None
+    timeout: Timeout = Timeout()
+    #: When true the transport returns as soon as the headers arrive and leaves
+    #: the body to be read chunk by chunk through ``HttpResponse.stream``.
+    stream: bool = False
+
+
+class SyncByteStream(Protocol):
+    def read_chunk(self) -> bytes:
+        """The next piece of the body; ``b""`` once it is exhausted."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class AsyncByteStream(Protocol):
+    async def read_chunk(self) -> bytes: ...
+
+    async def aclose(self) -> None: ...
+
+
+@attrs.define(slots=True)
+class HttpResponse:
+    status: int
+    headers: Headers
+    #: The whole body (empty for a streamed response).
+    content: bytes = b""
+    #: Set for a streamed response: a SyncByteStream or an AsyncByteStream.
+    stream: Any = None
+    #: Informational: the transport's own elapsed time, if it measured one.
+    elapsed: Optional[float] = None
+
+    def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        return self.headers.get(name, default)
+
+
+def lower_headers(headers: Mapping[str, str]) -> Headers:
+    return Headers.from_pairs(headers.items())

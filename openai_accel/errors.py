@@ -1,0 +1,291 @@
+"""The error hierarchy, and the one pure function that turns a reply into an error.
+
+Every failure the library raises derives from :class:`OpenAIError`, so a caller
+can catch one type and still ask precise questions (``is_rate_limit_error``,
+``retry_after``) without parsing messages. ``error_from_response`` does no I/O:
+both clients, the retry policy and the tests share it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from typing import Any, Mapping, Optional, Type
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CircuitOpenError",
+    "ConflictError",
+    "FunctionCallError",
+    "InternalServerError",
+    "NotFoundError",
+    "OpenAIError",
+    "PermissionDeniedError",
+    "QueueFullError",
+    "RateLimitError",
+    "StreamError",
+    "error_from_response",
+    "parse_retry_after",
+]
+
+_TRANSIENT_STATUSES = frozenset({408, 409, 429})
+
+
+class OpenAIError(Exception):
+    """Base of every error this library raises.
+
+    The attributes are always present (``None`` when unknown) so that handlers
+    never need ``getattr`` guards.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: Optional[int] = None,
+        type: Optional[str] = None,
+        code: Optional[str] = None,
+        param: Optional[str] = None,
+        request_id: Optional[str] = None,
+        retry_after: Optional[float] = None,
+        body: Any = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.type = type
+        self.code = code
+        self.param = param
+        self.request_id = request_id
+        self.retry_after = retry_after
+        self.body = body
+        self.headers: Mapping[str, str] = dict(headers or {})
+        #: How many attempts were made before this error was raised (1 = no retry).
+        self.attempts = 1
+
+    @property
+    def is_auth_error(self) -> bool:
+        """True for 401/403: retrying with the same credentials will not help."""
+        return self.status_code in (401, 403)
+
+    @property
+    def is_rate_limit_error(self) -> bool:
+        return self.status_code == 429
+
+    @property
+    def is_transient_error(self) -> bool:
+        """True when the same request may succeed later (the retry policy's view)."""
+        if self.status_code is None:
+            return False
+        return self.status_code in _TRANSIENT_STATUSES or self.status_code >= 500
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status_code is not None:
+            parts.append(f"(status {self.status_code}")
+            if self.code:
+                parts[-1] += f", code {self.code}"
+            if self.request_id:
+                parts[-1] += f", request {self.request_id}"
+            parts[-1] += ")"
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, status_code={self.status_code!r})"
+
+    def __reduce__(self) -> Any:
+        # Keep the keyword attributes when an error crosses a process boundary.
+        state = dict(self.__dict__)
+        return (_rebuild_error, (type(self), self.message, state))
+
+
+def _rebuild_error(cls: Type[OpenAIError], message: str, state: dict[str, Any]) -> OpenAIError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
+
+class APIStatusError(OpenAIError):
+    """The server answered with an error status."""
+
+
+class BadRequestError(APIStatusError):
+    """400 or 422, or input the library refused before sending it."""
+
+
+class AuthenticationError(APIStatusError):
+    """401, or no API key configured."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403."""
+
+
+class NotFoundError(APIStatusError):
+    """404 (unknown model, unknown object)."""
+
+
+class ConflictError(APIStatusError):
+    """409."""
+
+
+class RateLimitError(APIStatusError):
+    """429: rate limited or out of quota; see ``retry_after``."""
+
+
+class InternalServerError(APIStatusError):
+    """Any 5xx."""
+
+
+class APIConnectionError(OpenAIError):
+    """No usable reply: refused, reset, DNS, TLS, a body cut short."""
+
+    @property
+    def is_transient_error(self) -> bool:
+        return True
+
+
+class APITimeoutError(APIConnectionError):
+    """The request took longer than its timeout."""
+
+
+class CircuitOpenError(OpenAIError):
+    """The circuit breaker refused the call; ``retry_after`` says when it probes again."""
+
+
+class QueueFullError(OpenAIError):
+    """The bounded request queue is full (or the wait for a slot timed out)."""
+
+
+class StreamError(OpenAIError):
+    """A stream broke off before ``[DONE]`` or carried an error event."""
+
+    @property
+    def is_transient_error(self) -> bool:
+        return self.status_code is None or super().is_transient_error
+
+
+class FunctionCallError(OpenAIError):
+    """A tool function failed, timed out, was unknown, or got invalid arguments."""
+
+    def __init__(self, message: str, *, function_name: str, cause: Optional[BaseException] = None) -> None:
+        super().__init__(message)
+        self.function_name = function_name
+        self.cause = cause
+
+
+_STATUS_CLASSES: Mapping[int, Type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: BadRequestError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> Type[APIStatusError]:
+    if status >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status, APIStatusError)
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: Optional[float] = None) -> Optional[float]:
+    """Seconds the server asked us to wait, from ``retry-after-ms`` then ``retry-after``.
+
+    ``retry-after`` may be seconds or an HTTP date. Garbage yields ``None``
+    rather than an exception: a malformed hint must never mask the real error.
+    ``headers`` must be a case-insensitive mapping or use lower-case names.
+    """
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms is not None:
+        try:
+            value = float(raw_ms) / 1000.0
+        except ValueError:
+            value = -1.0
+        if value >= 0 and value == value:  # rejects NaN
+            return value
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        parsed = email.utils.parsedate_tz(raw)
+        if parsed is None:
+            return None
+        at = email.utils.mktime_tz(parsed)
+        return max(0.0, at - (time.time() if now is None else now))
+    if seconds < 0 or seconds != seconds:
+        return None
+    return seconds
+
+
+def _decode_error_body(body: bytes) -> tuple[Any, Mapping[str, Any]]:
+    """Return (decoded body, the ``error`` object or {}) without ever raising."""
+    text = body.decode("utf-8", errors="replace")
+    try:
+        decoded: Any = json.loads(text) if text.strip() else None
+    except ValueError:
+        return text, {}
+    if isinstance(decoded, dict):
+        error = decoded.get("error")
+        if isinstance(error, dict):
+            return decoded, error
+        if isinstance(error, str):  # some compatible servers send {"error": "text"}
+            return decoded, {"message": error}
+        return decoded, decoded if "message" in decoded else {}
+    return decoded, {}
+
+
+def _summarise_text(text: str, limit: int = 200) -> str:
+    """A one-line excerpt of a non-JSON body (an HTML page from a proxy, say)."""
+    import re
+
+    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    if title:
+        text = title.group(1)
+    else:
+        text = re.sub(r"<[^>]+>", " ", text)
+    text = " ".join(text.split())
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+def _opt_str(value: Any) -> Optional[str]:
+    return None if value is None else str(value)
+
+
+def error_from_response(
+    status: int, headers: Mapping[str, str], body: bytes, *, now: Optional[float] = None
+) -> APIStatusError:
+    """Build the typed error for an HTTP error reply. Pure; never raises itself.
+
+    ``headers`` must be case-insensitive or lower-cased.
+    """
+    decoded, error = _decode_error_body(body)
+    message = error.get("message") if error else None
+    if not message:
+        if isinstance(decoded, str) and decoded.strip():
+            message = f"HTTP {status}: {_summarise_text(decoded)}"
+        else:
+            message = f"HTTP {status} with no error message"
+    cls = status_error_class(status)
+    return cls(
+        str(message),
+        status_code=status,
+        type=_opt_str(error.get("type")),
+        code=_opt_str(error.get("code")),
+        param=_opt_str(error.get("param")),
+        request_id=headers.get("x-request-id"),
+        retry_after=parse_retry_after(headers, now=now),
+        body=decoded,
+        headers=headers,
+    )
