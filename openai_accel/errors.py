@@ -23,6 +23,7 @@ __all__ = [
     "ConflictError",
     "FunctionCallError",
     "InternalServerError",
+    "InvalidResponseError",
     "NotFoundError",
     "OpenAIError",
     "PermissionDeniedError",
@@ -172,10 +173,16 @@ class StreamError(OpenAIError):
         return self.status_code is None or super().is_transient_error
 
 
+class InvalidResponseError(OpenAIError):
+    """The server answered 2xx with a body that is not what the endpoint returns."""
+
+
 class FunctionCallError(OpenAIError):
     """A tool function failed, timed out, was unknown, or got invalid arguments."""
 
-    def __init__(self, message: str, *, function_name: str, cause: Optional[BaseException] = None) -> None:
+    def __init__(
+        self, message: str, *, function_name: str, cause: Optional[BaseException] = None
+    ) -> None:
         super().__init__(message)
         self.function_name = function_name
         self.cause = cause
@@ -198,7 +205,9 @@ def status_error_class(status: int) -> Type[APIStatusError]:
     return _STATUS_CLASSES.get(status, APIStatusError)
 
 
-def parse_retry_after(headers: Mapping[str, str], *, now: Optional[float] = None) -> Optional[float]:
+def parse_retry_after(
+    headers: Mapping[str, str], *, now: Optional[float] = None
+) -> Optional[float]:
     """Seconds the server asked us to wait, from ``retry-after-ms`` then ``retry-after``.
 
     ``retry-after`` may be seconds or an HTTP date. Garbage yields ``None``
@@ -251,10 +260,7 @@ def _summarise_text(text: str, limit: int = 200) -> str:
     import re
 
     title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    if title:
-        text = title.group(1)
-    else:
-        text = re.sub(r"<[^>]+>", " ", text)
+    text = title.group(1) if title else re.sub(r"<[^>]+>", " ", text)
     text = " ".join(text.split())
     return text[:limit] + ("..." if len(text) > limit else "")
 

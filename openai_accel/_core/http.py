@@ -44,7 +44,9 @@ class Timeout:
     read: Optional[float] = None
 
     @classmethod
-    def of(cls, value: Union[None, float, Tuple[Optional[float], Optional[float]], Timeout]) -> Timeout:
+    def of(
+        cls, value: Union[float, Tuple[Optional[float], Optional[float]], Timeout, None]
+    ) -> Timeout:
         """Accept one number (both limits), a ``(connect, read)`` pair or a Timeout."""
         if isinstance(value, Timeout):
             return value
@@ -92,7 +94,11 @@ class SyncByteStream(Protocol):
 class AsyncByteStream(Protocol):
     async def read_chunk(self) -> bytes: ...
 
-    async def aclose(self) -> None: ...
+    def close(self) -> None:
+        """Synchronous on purpose: a flow's ``finally`` block (which cannot await)
+        must be able to give the connection back, even when a generator is
+        closed by the garbage collector."""
+        ...
 
 
 @attrs.define(slots=True)

@@ -1,0 +1,90 @@
+"""openai_accel: one resilient OpenAI client, blocking and asyncio, from one core.
+
+``AsyncOpenAI`` (and with it aiohttp) is imported on first use only, so a
+blocking script never pays for asyncio machinery it does not use.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from ._core.breaker import BreakerState, CircuitBreaker, CircuitBreakerProtocol
+from ._core.metrics import RequestMetrics
+from .client import OpenAI
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CircuitOpenError,
+    ConflictError,
+    FunctionCallError,
+    InternalServerError,
+    InvalidResponseError,
+    NotFoundError,
+    OpenAIError,
+    PermissionDeniedError,
+    QueueFullError,
+    RateLimitError,
+    StreamError,
+)
+from .models import (
+    ChatChunk,
+    ChatResponse,
+    ImageResponse,
+    ModerationResponse,
+    ToolCall,
+    Transcription,
+    Translation,
+    Usage,
+)
+from .types import AudioFormat, TranscriptionFormat, Voice
+
+if TYPE_CHECKING:
+    from .async_client import AsyncOpenAI
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncOpenAI",
+    "AudioFormat",
+    "AuthenticationError",
+    "BadRequestError",
+    "BreakerState",
+    "ChatChunk",
+    "ChatResponse",
+    "CircuitBreaker",
+    "CircuitBreakerProtocol",
+    "CircuitOpenError",
+    "ConflictError",
+    "FunctionCallError",
+    "ImageResponse",
+    "InternalServerError",
+    "InvalidResponseError",
+    "ModerationResponse",
+    "NotFoundError",
+    "OpenAI",
+    "OpenAIError",
+    "PermissionDeniedError",
+    "QueueFullError",
+    "RateLimitError",
+    "RequestMetrics",
+    "StreamError",
+    "ToolCall",
+    "Transcription",
+    "TranscriptionFormat",
+    "Translation",
+    "Usage",
+    "Voice",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AsyncOpenAI":
+        from .async_client import AsyncOpenAI
+
+        return AsyncOpenAI
+    raise AttributeError(f"module 'openai_accel' has no attribute {name!r}")

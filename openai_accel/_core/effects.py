@@ -1,0 +1,159 @@
+"""The closed set of effects a flow may yield, and typed helpers to yield them.
+
+A *flow* is a plain generator: it yields an effect, the driver carries it out
+and sends back the result (or throws the exception it raised). Only the two
+drivers in :mod:`openai_accel._drivers` ever perform effects, so everything a
+flow decides is testable with a scripted driver and no I/O at all.
+
+Flows never ``yield`` directly; they call the helpers below
+(``response = yield from send(request)``) so that mypy sees real types.
+"""
+
+from __future__ import annotations
+
+from typing import (
+    Any,
+    Callable,
+    Generator,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    TypeVar,
+    cast,
+)
+
+import attrs
+
+from .http import HttpRequest, HttpResponse
+
+T = TypeVar("T")
+
+__all__ = [
+    "Acquire",
+    "Effect",
+    "Emit",
+    "Flow",
+    "ReadChunk",
+    "RunTools",
+    "Send",
+    "Sleep",
+    "Slot",
+    "ToolInvocation",
+    "ToolOutcome",
+    "acquire",
+    "emit",
+    "read_chunk",
+    "run_tools",
+    "send",
+    "sleep",
+]
+
+
+@attrs.frozen
+class Send:
+    """Send a request; the result is an HttpResponse (streamed when request.stream)."""
+
+    request: HttpRequest
+
+
+@attrs.frozen
+class ReadChunk:
+    """Read the next piece of a streamed body; ``b""`` at the end."""
+
+    stream: Any
+
+
+@attrs.frozen
+class Sleep:
+    seconds: float
+
+
+@attrs.frozen
+class Acquire:
+    """Take a place in the client's bounded request queue; the result is a Slot."""
+
+    timeout: Optional[float] = None
+
+
+@attrs.frozen
+class ToolInvocation:
+    """One tool call to run: the callable and its keyword arguments."""
+
+    call_id: str
+    name: str
+    function: Callable[..., Any]
+    arguments: Mapping[str, Any]
+
+
+@attrs.frozen
+class ToolOutcome:
+    """What a tool call produced: ``value`` or ``error`` (a TimeoutError on timeout)."""
+
+    call_id: str
+    value: Any = None
+    error: Optional[BaseException] = None
+
+
+@attrs.frozen
+class RunTools:
+    """Run every invocation concurrently, each limited to ``timeout`` seconds.
+
+    The result is a list of ToolOutcome in the order of ``calls``.
+    """
+
+    calls: Sequence[ToolInvocation]
+    timeout: Optional[float]
+
+
+@attrs.frozen
+class Emit:
+    """Hand a value to the consumer of a stream flow (the driver's iterator yields it)."""
+
+    value: Any
+
+
+Effect = Any  # one of the classes above; kept open for mypy's sake in Generator[...]
+Flow = Generator[Effect, Any, T]
+
+
+class Slot(Protocol):
+    """A place in the request queue. ``release`` is synchronous and idempotent, so
+    cleanup code in a flow's ``finally`` can run even while a generator closes."""
+
+    def release(self) -> None: ...
+
+
+def send(request: HttpRequest) -> Flow[HttpResponse]:
+    return cast(HttpResponse, (yield Send(request)))
+
+
+def read_chunk(stream: Any) -> Flow[bytes]:
+    return cast(bytes, (yield ReadChunk(stream)))
+
+
+def sleep(seconds: float) -> Flow[None]:
+    yield Sleep(seconds)
+
+
+def acquire(timeout: Optional[float] = None) -> Flow[Slot]:
+    return cast(Slot, (yield Acquire(timeout)))
+
+
+def run_tools(calls: Sequence[ToolInvocation], timeout: Optional[float]) -> Flow[List[ToolOutcome]]:
+    return cast(List[ToolOutcome], (yield RunTools(calls, timeout)))
+
+
+def emit(value: Any) -> Flow[None]:
+    yield Emit(value)
+
+
+def read_all(stream: Any) -> Flow[bytes]:
+    """Read a streamed body to its end (used for error replies on a stream)."""
+    parts: List[bytes] = []
+    while True:
+        chunk = yield from read_chunk(stream)
+        if not chunk:
+            return b"".join(parts)
+        parts.append(chunk)

@@ -1,0 +1,262 @@
+"""The one request pipeline both clients run.
+
+breaker check -> [take a queue slot -> send -> give the slot back -> decide ->
+sleep]* -> breaker verdict -> metrics. Written once as generators that yield
+effects, so retries, the breaker, admission and metrics behave identically in
+the blocking and the asyncio client. A queue slot is held per attempt and
+released while sleeping between retries; a stream keeps its slot until the
+stream ends or is closed (``Exchange.close``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Mapping, Optional, Protocol, TypeVar
+
+import attrs
+
+from ..errors import APIConnectionError, OpenAIError, error_from_response
+from .breaker import CircuitBreakerProtocol, counts_as_failure
+from .effects import Flow, Slot, acquire, read_all, send, sleep
+from .http import HttpRequest, HttpResponse
+from .metrics import RequestMetrics
+from .request import ApiCall, body_size
+from .response import decode_json
+from .retry import RetrySettings, decide
+
+__all__ = ["CoreContext", "Exchange", "call_json", "call_raw", "open_exchange"]
+
+logger = logging.getLogger("openai_accel")
+T = TypeVar("T")
+
+
+class Recorder(Protocol):
+    def start(
+        self, request_type: str, model: Optional[str], request_size: int = 0
+    ) -> RequestMetrics: ...
+
+    def finish(
+        self,
+        m: RequestMetrics,
+        *,
+        success: bool,
+        status_code: Optional[int] = None,
+        error: Optional[BaseException] = None,
+        usage: Optional[Mapping[str, Any]] = None,
+        response_size: int = 0,
+        retry_count: int = 0,
+        server_request_id: Optional[str] = None,
+    ) -> None: ...
+
+    def first_token(self, m: RequestMetrics) -> None: ...
+
+
+class CoreContext(Protocol):
+    """What a flow needs from its client: settings and the shared, sans-I/O state."""
+
+    @property
+    def retry(self) -> RetrySettings: ...
+
+    @property
+    def breaker(self) -> Optional[CircuitBreakerProtocol]: ...
+
+    @property
+    def recorder(self) -> Recorder: ...
+
+    @property
+    def on_retry(self) -> Optional[Callable[..., None]]: ...
+
+    def build(self, call: ApiCall) -> HttpRequest: ...
+
+
+@attrs.define
+class Exchange:
+    """A successful reply (2xx), with what is needed to finish its bookkeeping."""
+
+    response: HttpResponse
+    metrics: RequestMetrics
+    attempts: int
+    slot: Optional[Slot] = None
+
+    @property
+    def request_id(self) -> Optional[str]:
+        return self.response.headers.get("x-request-id")
+
+    def close(self) -> None:
+        """Give back the connection and the queue slot of a streamed reply (idempotent)."""
+        stream = self.response.stream
+        if stream is not None:
+            stream.close()
+        if self.slot is not None:
+            self.slot.release()
+            self.slot = None
+
+
+def _breaker_verdict(
+    breaker: Optional[CircuitBreakerProtocol], error: Optional[BaseException]
+) -> None:
+    if breaker is None:
+        return
+    if error is None:
+        breaker.on_success()
+        return
+    verdict = counts_as_failure(error)
+    if verdict:
+        breaker.on_failure(error)
+    else:
+        breaker.on_ignored()
+
+
+def _notify_retry(
+    ctx: CoreContext, call: ApiCall, attempt: int, delay: float, error: OpenAIError
+) -> None:
+    logger.info(
+        "openai_accel: retrying %s in %.3fs after attempt %d failed: %s",
+        call.endpoint.name,
+        delay,
+        attempt,
+        error,
+    )
+    if ctx.on_retry is not None:
+        ctx.on_retry(attempt=attempt, delay=delay, error=error, endpoint=call.endpoint.name)
+
+
+def _attempt(request: HttpRequest, queue_timeout: Optional[float]) -> Flow[Any]:
+    """One attempt: a slot, a send, and either (response, slot) or an error to judge.
+
+    Returns ``(response, slot, None)`` on 2xx (slot still held) or
+    ``(None, None, error)``; raises anything that is not the server's or the
+    network's fault (a full queue, a cancellation).
+    """
+    slot = yield from acquire(queue_timeout)
+    try:
+        response = yield from send(request)
+    except APIConnectionError as exc:
+        slot.release()
+        return None, None, exc
+    except BaseException:
+        slot.release()
+        raise
+    if response.status < 400:
+        return response, slot, None
+    try:
+        body = response.content
+        if response.stream is not None:
+            try:
+                body = yield from read_all(response.stream)
+            finally:
+                response.stream.close()
+    except APIConnectionError:
+        body = b""
+    finally:
+        slot.release()
+    return None, None, error_from_response(response.status, response.headers, body)
+
+
+def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
+    """Run the pipeline up to a 2xx reply. On failure: metrics recorded, typed error raised.
+
+    On success the caller owns the Exchange and must finish its metrics
+    (``finish_ok`` / ``finish_error``) and, for streams, close it.
+    """
+    recorder = ctx.recorder
+    breaker = ctx.breaker
+    settings = ctx.retry
+    if call.options.retry_overrides:
+        settings = settings.with_overrides(**call.options.retry_overrides)
+    metrics = recorder.start(call.endpoint.request_type, call.model)
+    metrics_on = getattr(recorder, "enabled", True)
+    attempt = 0
+    breaker_engaged = False
+    try:
+        request = ctx.build(call)
+        if metrics_on:
+            metrics.request_size = body_size(request)
+        if breaker is not None:
+            breaker.before_call()
+            breaker_engaged = True
+        while True:
+            attempt += 1
+            response, slot, error = yield from _attempt(request, call.options.queue_timeout)
+            if response is not None:
+                _breaker_verdict(breaker, None)
+                return Exchange(response, metrics, attempt, slot)
+            decision = decide(
+                settings,
+                attempt,
+                error.status_code,
+                error.headers if error.status_code is not None else None,
+                error,
+            )
+            if not decision.retry:
+                error.attempts = attempt
+                raise error
+            _notify_retry(ctx, call, attempt, decision.delay, error)
+            yield from sleep(decision.delay)
+    except BaseException as exc:
+        if breaker_engaged:
+            _breaker_verdict(breaker, exc)
+        if isinstance(exc, OpenAIError):
+            exc.attempts = max(attempt, 1)
+        recorder.finish(
+            metrics,
+            success=False,
+            status_code=getattr(exc, "status_code", None),
+            error=exc,
+            retry_count=max(attempt - 1, 0),
+            server_request_id=getattr(exc, "request_id", None),
+        )
+        raise
+
+
+def finish_ok(
+    ctx: CoreContext, exchange: Exchange, *, usage: Any = None, response_size: Optional[int] = None
+) -> None:
+    ctx.recorder.finish(
+        exchange.metrics,
+        success=True,
+        status_code=exchange.response.status,
+        usage=usage if isinstance(usage, Mapping) else None,
+        response_size=len(exchange.response.content) if response_size is None else response_size,
+        retry_count=exchange.attempts - 1,
+        server_request_id=exchange.request_id,
+    )
+
+
+def finish_error(
+    ctx: CoreContext, exchange: Exchange, error: BaseException, *, response_size: int = 0
+) -> None:
+    ctx.recorder.finish(
+        exchange.metrics,
+        success=False,
+        status_code=exchange.response.status,
+        error=error,
+        response_size=response_size,
+        retry_count=exchange.attempts - 1,
+        server_request_id=exchange.request_id,
+    )
+
+
+def call_json(ctx: CoreContext, call: ApiCall, parse: Callable[[Any, Exchange], T]) -> Flow[T]:
+    """A whole non-streaming JSON call: pipeline, decode, parse, metrics."""
+    exchange = yield from open_exchange(ctx, call)
+    try:
+        data = decode_json(exchange.response)
+        result = parse(data, exchange)
+    except BaseException as exc:
+        finish_error(ctx, exchange, exc, response_size=len(exchange.response.content))
+        raise
+    finish_ok(ctx, exchange, usage=data.get("usage") if isinstance(data, dict) else None)
+    return result
+
+
+def call_raw(ctx: CoreContext, call: ApiCall, parse: Callable[[Exchange], T]) -> Flow[T]:
+    """A whole non-streaming call whose body is not (necessarily) JSON."""
+    exchange = yield from open_exchange(ctx, call)
+    try:
+        result = parse(exchange)
+    except BaseException as exc:
+        finish_error(ctx, exchange, exc, response_size=len(exchange.response.content))
+        raise
+    finish_ok(ctx, exchange)
+    return result

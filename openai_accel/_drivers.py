@@ -1,0 +1,331 @@
+"""The two drivers: the only places where a flow's effects are carried out.
+
+``SyncDriver`` performs them with a blocking transport, ``time.sleep``, a
+thread gate and a thread pool; ``AsyncDriver`` with an asyncio transport,
+``asyncio.sleep``, an async gate and ``gather`` + ``wait_for``. The stepping
+loop (send a result in, get the next effect out) is all each driver adds; every
+decision lives in the flows (see ``_core/pipeline.py`` and ``_ops/``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import inspect
+import threading
+import time
+from typing import Any, AsyncIterator, Callable, Dict, Generic, Iterator, List, Optional, TypeVar
+
+from ._core.effects import (
+    Acquire,
+    Emit,
+    Flow,
+    ReadChunk,
+    RunTools,
+    Send,
+    Sleep,
+    ToolInvocation,
+    ToolOutcome,
+)
+from ._gates import AsyncGate, ThreadGate
+from .errors import StreamError
+
+__all__ = ["AsyncDriver", "AsyncStream", "Stream", "SyncDriver"]
+
+Y = TypeVar("Y")
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+class _GateSlot:
+    """A held queue place; ``release`` is idempotent so cleanup paths may repeat it."""
+
+    __slots__ = ("_gate",)
+
+    def __init__(self, gate: Any) -> None:
+        self._gate = gate
+
+    def release(self) -> None:
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            gate.release()
+
+
+def _is_async_callable(fn: Callable[..., Any]) -> bool:
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+        getattr(fn, "__call__", None)  # noqa: B004 - callable objects with async __call__
+    )
+
+
+def _run_coroutine_function(fn: Callable[..., Any], kwargs: Dict[str, Any]) -> Any:
+    """Run an ``async def`` tool from the blocking client: its own loop, in a worker."""
+    return asyncio.run(fn(**kwargs))
+
+
+def _tool_timeout(invocation: ToolInvocation, timeout: Optional[float]) -> TimeoutError:
+    return TimeoutError(f"tool {invocation.name!r} did not finish within {timeout} s")
+
+
+def _not_a_stream(effect: Emit) -> StreamError:
+    return StreamError(f"a non-streaming flow emitted {type(effect.value).__name__}")
+
+
+class SyncDriver:
+    def __init__(self, transport: Any, gate: ThreadGate, *, max_tool_workers: int = 32) -> None:
+        self.transport = transport
+        self.gate = gate
+        #: Replaceable in tests to observe retry waits without waiting.
+        self.sleep: Callable[[float], None] = time.sleep
+        self._max_tool_workers = max_tool_workers
+        self._pool: Optional[concurrent.futures.ThreadPoolExecutor] = None
+        self._pool_lock = threading.Lock()
+        self._handlers: Dict[type, Callable[[Any], Any]] = {
+            Send: lambda e: self.transport.send(e.request),
+            ReadChunk: lambda e: e.stream.read_chunk(),
+            Sleep: lambda e: self.sleep(e.seconds),
+            Acquire: self._acquire,
+            RunTools: self._run_tools,
+        }
+
+    def _acquire(self, effect: Acquire) -> _GateSlot:
+        self.gate.acquire(effect.timeout)
+        return _GateSlot(self.gate)
+
+    def _tool_pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ThreadPoolExecutor(
+                    self._max_tool_workers, thread_name_prefix="openai_accel-tool"
+                )
+            return self._pool
+
+    def _run_tools(self, effect: RunTools) -> List[ToolOutcome]:
+        pool = self._tool_pool()
+        futures = []
+        for invocation in effect.calls:
+            fn, kwargs = invocation.function, dict(invocation.arguments)
+            if _is_async_callable(fn):
+                futures.append(pool.submit(_run_coroutine_function, fn, kwargs))
+            else:
+                futures.append(pool.submit(fn, **kwargs))
+        deadline = None if effect.timeout is None else time.monotonic() + effect.timeout
+        outcomes = []
+        for invocation, future in zip(effect.calls, futures):
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                outcomes.append(ToolOutcome(invocation.call_id, value=future.result(remaining)))
+            except concurrent.futures.TimeoutError:
+                future.cancel()  # a thread cannot be stopped; its result is ignored
+                outcomes.append(
+                    ToolOutcome(invocation.call_id, error=_tool_timeout(invocation, effect.timeout))
+                )
+            except Exception as exc:
+                outcomes.append(ToolOutcome(invocation.call_id, error=exc))
+        return outcomes
+
+    def run(self, flow: Flow[T]) -> T:
+        stream: Stream[Any, T] = Stream(self, flow)
+        for _ in stream:
+            raise _not_a_stream(Emit(_))
+        return stream.result()
+
+    def stream(self, flow: Flow[R]) -> Stream[Any, R]:
+        return Stream(self, flow)
+
+    def perform(self, effect: Any) -> Any:
+        return self._handlers[type(effect)](effect)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+        self.transport.close()
+
+
+class _FlowCursor(Generic[Y, R]):
+    """Where a flow stands: the part of stepping both stream types share."""
+
+    def __init__(self, flow: Flow[R]) -> None:
+        self._flow = flow
+        self._done = False
+        self._result: Any = None
+
+    def _advance(self, value: Any, error: Optional[BaseException]) -> Any:
+        """Send a result (or throw an error) in; return the next effect.
+
+        Raises ``_Finished`` when the flow returns; its value is kept for ``final()``.
+        """
+        try:
+            return self._flow.throw(error) if error is not None else self._flow.send(value)
+        except StopIteration as stop:
+            self._done, self._result = True, stop.value
+            raise _Finished from None
+        except BaseException:
+            self._done = True
+            raise
+
+    def result(self) -> R:
+        return self._result  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Stop early: the flow's ``finally`` blocks give back connection and slot."""
+        self._done = True
+        self._flow.close()
+
+
+class _Finished(Exception):
+    pass
+
+
+class Stream(_FlowCursor[Y, R]):
+    """Iterate over what a flow emits; ``final()`` is what it returned.
+
+    Closing (explicitly, by ``with``, or by the garbage collector) closes the
+    flow, whose ``finally`` blocks give the connection and queue slot back.
+    """
+
+    def __init__(self, driver: SyncDriver, flow: Flow[R]) -> None:
+        super().__init__(flow)
+        self._driver = driver
+
+    def __iter__(self) -> Iterator[Y]:
+        return self
+
+    def __next__(self) -> Y:
+        value: Any = None
+        error: Optional[BaseException] = None
+        while not self._done:
+            try:
+                effect = self._advance(value, error)
+            except _Finished:
+                break
+            if type(effect) is Emit:
+                return effect.value  # type: ignore[no-any-return]
+            value, error = _perform_sync(self._driver, effect)
+        raise StopIteration
+
+    def final(self) -> R:
+        """What the stream assembled; reads the rest of the stream first if needed."""
+        for _ in self:
+            pass
+        return self.result()
+
+    until_done = final
+
+    def __enter__(self) -> Stream[Y, R]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _perform_sync(driver: SyncDriver, effect: Any) -> Any:
+    try:
+        return driver.perform(effect), None
+    except BaseException as exc:
+        return None, exc
+
+
+class AsyncDriver:
+    def __init__(self, transport: Any, gate: AsyncGate) -> None:
+        self.transport = transport
+        self.gate = gate
+        self.sleep: Callable[[float], Any] = asyncio.sleep
+
+    async def _acquire(self, effect: Acquire) -> _GateSlot:
+        await self.gate.acquire(effect.timeout)
+        return _GateSlot(self.gate)
+
+    async def _run_one(self, invocation: ToolInvocation, timeout: Optional[float]) -> ToolOutcome:
+        fn, kwargs = invocation.function, dict(invocation.arguments)
+        try:
+            if _is_async_callable(fn):
+                awaitable = fn(**kwargs)
+            else:
+                loop = asyncio.get_running_loop()
+                awaitable = loop.run_in_executor(None, functools.partial(fn, **kwargs))
+            value = await asyncio.wait_for(awaitable, timeout)
+        except asyncio.TimeoutError:
+            return ToolOutcome(invocation.call_id, error=_tool_timeout(invocation, timeout))
+        except Exception as exc:
+            return ToolOutcome(invocation.call_id, error=exc)
+        return ToolOutcome(invocation.call_id, value=value)
+
+    async def perform(self, effect: Any) -> Any:
+        kind = type(effect)
+        if kind is Send:
+            return await self.transport.send(effect.request)
+        if kind is ReadChunk:
+            return await effect.stream.read_chunk()
+        if kind is Sleep:
+            return await self.sleep(effect.seconds)
+        if kind is Acquire:
+            return await self._acquire(effect)
+        if kind is RunTools:
+            return list(
+                await asyncio.gather(*(self._run_one(c, effect.timeout) for c in effect.calls))
+            )
+        raise TypeError(f"unknown effect {effect!r}")
+
+    async def run(self, flow: Flow[T]) -> T:
+        stream: AsyncStream[Any, T] = AsyncStream(self, flow)
+        async for item in stream:
+            raise _not_a_stream(Emit(item))
+        return stream.result()
+
+    def stream(self, flow: Flow[R]) -> AsyncStream[Any, R]:
+        return AsyncStream(self, flow)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+
+class AsyncStream(_FlowCursor[Y, R]):
+    """The asyncio twin of :class:`Stream`: ``async for``, ``async with``, ``final()``."""
+
+    def __init__(self, driver: AsyncDriver, flow: Flow[R]) -> None:
+        super().__init__(flow)
+        self._driver = driver
+
+    def __aiter__(self) -> AsyncIterator[Y]:
+        return self
+
+    async def __anext__(self) -> Y:
+        value: Any = None
+        error: Optional[BaseException] = None
+        while not self._done:
+            try:
+                effect = self._advance(value, error)
+            except _Finished:
+                break
+            if type(effect) is Emit:
+                return effect.value  # type: ignore[no-any-return]
+            value, error = None, None
+            try:
+                value = await self._driver.perform(effect)
+            except BaseException as exc:
+                error = exc
+        raise StopAsyncIteration
+
+    def final(self) -> R:
+        """What the stream assembled; the stream must have been read to its end."""
+        if not self._done:
+            raise StreamError("the stream is not finished: iterate it or await until_done() first")
+        return self.result()
+
+    async def until_done(self) -> R:
+        """Read the rest of the stream and return what it assembled."""
+        async for _ in self:
+            pass
+        return self.result()
+
+    async def aclose(self) -> None:
+        self.close()
+
+    async def __aenter__(self) -> AsyncStream[Y, R]:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()

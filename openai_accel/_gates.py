@@ -1,0 +1,188 @@
+"""The waiting layers over :class:`~openai_accel._core.admission.AdmissionState`.
+
+The core decides who runs and who is next; this module is the only place that
+makes anybody actually wait for a request slot. ``ThreadGate`` parks a thread
+on its own ``threading.Event``; ``AsyncGate`` parks a task on its own
+``asyncio.Future``. Either way the waker names exactly one waiter (the oldest,
+which ``AdmissionState`` has already made the owner of the slot), so there is
+no polling, no thundering herd, and FIFO order holds.
+
+The pipeline calls ``acquire``/``release`` explicitly rather than through a
+context manager, because a queue slot is released while sleeping between
+retries and held by a stream until the stream ends: the lifetimes do not nest.
+
+A gate owns its ``AdmissionState``: never share one state between two gates,
+the waiter tokens of one would be meaningless to the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Optional, cast
+
+from openai_accel._core.admission import AdmissionState
+from openai_accel.errors import QueueFullError
+
+__all__ = ["AsyncGate", "ThreadGate"]
+
+
+def _timed_out(timeout: float, state: AdmissionState) -> QueueFullError:
+    return QueueFullError(
+        f"waited {timeout:g} s for a request slot without getting one "
+        f"({state.running} running, max_concurrent_requests={state.max_concurrent}; "
+        f"{state.waiting} waiting, queue_size={state.queue_size})"
+    )
+
+
+class _ThreadWaiter:
+    """A queue token. The Event is created only once the caller really has to wait,
+    so the uncontended path allocates no lock objects."""
+
+    __slots__ = ("event",)
+
+    def __init__(self) -> None:
+        self.event: Optional[threading.Event] = None
+
+
+class ThreadGate:
+    """Admission for the blocking client: threads block on a per-waiter Event."""
+
+    def __init__(self, state: AdmissionState) -> None:
+        self._state = state
+        self._lock = threading.Lock()
+
+    @property
+    def running(self) -> int:
+        return self._state.running
+
+    @property
+    def waiting(self) -> int:
+        return self._state.waiting
+
+    def acquire(self, timeout: Optional[float] = None) -> None:
+        """Take a slot, waiting in line if needed.
+
+        Raises ``QueueFullError`` at once when the queue is full, or after
+        ``timeout`` seconds of waiting (``None`` waits for as long as it takes).
+        If the wait is interrupted (``KeyboardInterrupt`` in the main thread),
+        the place in line, or the slot if it was already handed over, is given
+        back before the exception propagates.
+        """
+        waiter = _ThreadWaiter()
+        with self._lock:
+            if self._state.try_enter(waiter):
+                return
+            # Created under the lock that also guards leave(), so a releaser
+            # can never pop this waiter before it has an Event to set.
+            event = waiter.event = threading.Event()
+        try:
+            if event.wait(timeout):
+                return
+        except BaseException:
+            self._abandon(waiter)
+            raise
+        with self._lock:
+            if self._state.cancel(waiter):
+                raise _timed_out(timeout if timeout is not None else 0.0, self._state)
+        # The slot was handed over between the timeout and taking the lock: it
+        # is ours now, and giving it back only to fail would waste it.
+
+    def release(self) -> None:
+        """Give the slot back, handing it to the oldest waiter if there is one."""
+        with self._lock:
+            waiter = self._state.leave()
+        if waiter is not None:
+            event = cast(_ThreadWaiter, waiter).event
+            assert event is not None  # set before the waiter became visible
+            event.set()
+
+    def _abandon(self, waiter: _ThreadWaiter) -> None:
+        with self._lock:
+            handed_over = not self._state.cancel(waiter)
+        if handed_over:
+            self.release()
+
+    def __repr__(self) -> str:
+        return f"ThreadGate({self._state!r})"
+
+
+class _AsyncWaiter:
+    """A queue token; its Future is created in the running loop only when needed."""
+
+    __slots__ = ("future",)
+
+    def __init__(self) -> None:
+        self.future: Optional[asyncio.Future[None]] = None
+
+
+class AsyncGate:
+    """Admission for the asyncio client: tasks await a per-waiter Future.
+
+    All methods must be called from the thread running the event loop; that
+    single thread is what serialises access to the state, so no lock is needed.
+    The loop is looked up when a task first has to wait, which lets a gate be
+    built before any loop exists.
+    """
+
+    def __init__(self, state: AdmissionState) -> None:
+        self._state = state
+
+    @property
+    def running(self) -> int:
+        return self._state.running
+
+    @property
+    def waiting(self) -> int:
+        return self._state.waiting
+
+    async def acquire(self, timeout: Optional[float] = None) -> None:
+        """Take a slot, waiting in line if needed.
+
+        Raises ``QueueFullError`` at once when the queue is full, or after
+        ``timeout`` seconds of waiting. A task cancelled while waiting leaves
+        the line; if the slot had already been handed to it, the slot is
+        passed on, so cancellation never leaks capacity.
+        """
+        loop = asyncio.get_running_loop()
+        waiter = _AsyncWaiter()
+        if self._state.try_enter(waiter):
+            return
+        future: asyncio.Future[None] = loop.create_future()
+        waiter.future = future
+        # A timer callback rather than asyncio.wait_for: the callback runs on
+        # the loop between other callbacks, so "still queued? then give up" is
+        # atomic with respect to release() and cannot race a hand-over.
+        timer = None
+        if timeout is not None:
+            timer = loop.call_later(max(0.0, timeout), self._expire, waiter, timeout)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if not self._state.cancel(waiter):
+                self.release()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def release(self) -> None:
+        """Give the slot back, handing it to the oldest waiter if there is one."""
+        waiter = self._state.leave()
+        if waiter is None:
+            return
+        future = cast(_AsyncWaiter, waiter).future
+        # A cancelled future means the waiter's task is being cancelled; it now
+        # owns the slot and its CancelledError handler will release it.
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    def _expire(self, waiter: _AsyncWaiter, timeout: float) -> None:
+        future = waiter.future
+        if future is None or future.done():
+            return
+        if self._state.cancel(waiter):
+            future.set_exception(_timed_out(timeout, self._state))
+
+    def __repr__(self) -> str:
+        return f"AsyncGate({self._state!r})"

@@ -1,0 +1,1 @@
+"""Every public operation, written once as a flow (a generator of effects)."""

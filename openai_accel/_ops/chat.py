@@ -1,0 +1,218 @@
+"""Chat: a completion, a stream, and the parallel tool-calling loop."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+
+from .._core.chat_stream import ChatStreamAccumulator
+from .._core.context import ClientCore
+from .._core.effects import Flow, emit, read_chunk, run_tools
+from .._core.endpoints import ENDPOINTS
+from .._core.pipeline import Exchange, call_json, finish_error, finish_ok, open_exchange
+from .._core.request import ApiCall, split_options
+from .._core.sse import JSONStreamDecoder
+from .._core.tool_schema import tools_from_functions
+from .._core.tools import prepare_invocations, tool_messages
+from ..errors import BadRequestError, StreamError
+from ..models._base import structure
+from ..models.chat import ChatChunk, ChatResponse
+
+__all__ = ["chat", "chat_with_functions", "stream_chat"]
+
+Messages = Union[str, Sequence[Mapping[str, Any]]]
+
+DEFAULT_CHAT_MODEL = "gpt-4o-mini"
+#: Reasoning models reject ``max_tokens`` and want ``max_completion_tokens``.
+_COMPLETION_TOKENS_MODELS = ("o1", "o3", "o4", "gpt-5")
+#: After [DONE], read at most this much more before giving up on connection reuse.
+_DRAIN_LIMIT = 65536
+
+
+def _messages(messages: Messages) -> List[Dict[str, Any]]:
+    if isinstance(messages, str):
+        return [{"role": "user", "content": messages}]
+    if not isinstance(messages, Sequence) or not messages:
+        raise BadRequestError(
+            "messages must be a non-empty list of message dicts", param="messages"
+        )
+    result = []
+    for index, message in enumerate(messages):
+        if not isinstance(message, Mapping) or "role" not in message:
+            raise BadRequestError(
+                f"messages[{index}] must be a dict with a 'role' key, got {message!r:.80}",
+                param=f"messages[{index}]",
+            )
+        result.append(dict(message))
+    return result
+
+
+def chat_body(
+    messages: Messages,
+    model: str,
+    temperature: Optional[float],
+    max_tokens: Optional[int],
+    tools: Optional[Sequence[Mapping[str, Any]]],
+    tool_choice: Any,
+    extra: Mapping[str, Any],
+) -> Dict[str, Any]:
+    body: Dict[str, Any] = {"model": model, "messages": _messages(messages)}
+    if temperature is not None:
+        body["temperature"] = temperature
+    if max_tokens is not None:
+        key = (
+            "max_completion_tokens" if model.startswith(_COMPLETION_TOKENS_MODELS) else "max_tokens"
+        )
+        body[key] = max_tokens
+    if tools:
+        body["tools"] = list(tools)
+    if tool_choice is not None:
+        body["tool_choice"] = tool_choice
+    body.update(extra)
+    return body
+
+
+def _parse_chat(data: Any, exchange: Exchange) -> ChatResponse:
+    return structure(data, ChatResponse, request_id=exchange.request_id)
+
+
+def chat(
+    ctx: ClientCore,
+    /,
+    messages: Messages,
+    *,
+    model: str = DEFAULT_CHAT_MODEL,
+    temperature: Optional[float] = None,
+    max_tokens: Optional[int] = None,
+    tools: Optional[Sequence[Mapping[str, Any]]] = None,
+    tool_choice: Any = None,
+    **extra: Any,
+) -> Flow[ChatResponse]:
+    """Create a chat completion.
+
+    ``messages`` is the conversation (a plain string is one user message).
+    Keyword arguments not named here go into the JSON body unchanged, except
+    the per-call options ``timeout``, ``extra_headers``, ``extra_query``,
+    ``extra_body``, ``max_retries`` (and the other retry settings) and
+    ``queue_timeout``.
+    """
+    options, body_extra = split_options(extra)
+    body = chat_body(messages, model, temperature, max_tokens, tools, tool_choice, body_extra)
+    call = ApiCall(ENDPOINTS["chat"], options, json=body, model=model)
+    return (yield from call_json(ctx, call, _parse_chat))
+
+
+def stream_chat(
+    ctx: ClientCore,
+    /,
+    messages: Messages,
+    *,
+    model: str = DEFAULT_CHAT_MODEL,
+    temperature: Optional[float] = None,
+    max_tokens: Optional[int] = None,
+    tools: Optional[Sequence[Mapping[str, Any]]] = None,
+    tool_choice: Any = None,
+    **extra: Any,
+) -> Flow[ChatResponse]:
+    """Stream a chat completion: iterate for ``ChatChunk`` items, then ``final()``.
+
+    Usage is requested by default (``stream_options={"include_usage": True}``;
+    pass your own ``stream_options`` to change it) so metrics know the tokens.
+    A stream that ends without ``[DONE]`` raises ``StreamError``. Close the
+    stream (or use it as a context manager) to stop early.
+    """
+    options, body_extra = split_options(extra)
+    body = chat_body(messages, model, temperature, max_tokens, tools, tool_choice, body_extra)
+    body["stream"] = True
+    body.setdefault("stream_options", {"include_usage": True})
+    call = ApiCall(ENDPOINTS["chat_stream"], options, json=body, model=model)
+    exchange = yield from open_exchange(ctx, call)
+    recorder = ctx.recorder
+    stream = exchange.response.stream
+    decoder = JSONStreamDecoder()
+    accumulator = ChatStreamAccumulator()
+    received = 0
+    first_token_seen = False
+    try:
+        while not decoder.done:
+            data = yield from read_chunk(stream)
+            if not data:
+                decoder.finish()
+                break
+            received += len(data)
+            for payload in decoder.feed(data):
+                accumulator.add(payload)
+                chunk = structure(payload, ChatChunk)
+                if not first_token_seen and (chunk.content or chunk.tool_calls):
+                    first_token_seen = True
+                    recorder.first_token(exchange.metrics)
+                yield from emit(chunk)
+        drained = 0
+        while drained <= _DRAIN_LIMIT:  # reach the end so the connection can be reused
+            data = yield from read_chunk(stream)
+            if not data:
+                break
+            drained += len(data)
+        final = structure(accumulator.final_body(), ChatResponse, request_id=exchange.request_id)
+    except GeneratorExit:
+        finish_error(
+            ctx,
+            exchange,
+            StreamError("closed by the caller before the end"),
+            response_size=received,
+        )
+        raise
+    except BaseException as exc:
+        finish_error(ctx, exchange, exc, response_size=received)
+        raise
+    finally:
+        exchange.close()
+    finish_ok(ctx, exchange, usage=final.raw.get("usage"), response_size=received)
+    return final
+
+
+def chat_with_functions(
+    ctx: ClientCore,
+    /,
+    messages: Messages,
+    functions: Mapping[str, Callable[..., Any]],
+    *,
+    max_rounds: int = 3,
+    function_timeout: Optional[float] = 30.0,
+    fail_on_function_error: bool = False,
+    tools: Optional[Sequence[Mapping[str, Any]]] = None,
+    **chat_options: Any,
+) -> Flow[ChatResponse]:
+    """Chat, running the model's tool calls until it answers in text.
+
+    Each round sends the conversation; all tool calls of a round run in
+    parallel (threads for the blocking client; coroutines, and an executor for
+    plain callables, for the asyncio client), each limited to
+    ``function_timeout`` seconds. Their results go back as ``tool`` messages.
+    At most ``max_rounds`` model calls are made: when the last one still asks
+    for tools, it is returned with ``max_rounds_reached=True`` and its calls
+    are not run. A failing, timed-out or unknown tool, or arguments that are
+    not valid JSON, become an error message to the model, or a
+    ``FunctionCallError`` with ``fail_on_function_error=True``.
+    ``.messages`` on the result holds the whole exchange. Without ``tools=``,
+    tool schemas are derived from the functions' signatures and docstrings.
+    """
+    if max_rounds < 1:
+        raise BadRequestError("max_rounds must be at least 1", param="max_rounds")
+    tool_defs = list(tools) if tools is not None else tools_from_functions(functions)
+    conversation = _messages(messages)
+    round_number = 0
+    while True:
+        round_number += 1
+        response = yield from chat(ctx, conversation, tools=tool_defs, **chat_options)
+        conversation.append(response.message)
+        calls = response.tool_calls
+        if not calls or round_number >= max_rounds:
+            response.messages = conversation
+            response.rounds = round_number
+            response.max_rounds_reached = bool(calls)
+            return response
+        invocations, failed = prepare_invocations(calls, functions)
+        outcomes = (yield from run_tools(invocations, function_timeout)) if invocations else []
+        conversation.extend(
+            tool_messages(calls, outcomes, failed, fail_on_function_error=fail_on_function_error)
+        )

@@ -1,0 +1,115 @@
+"""Public methods defined once for both clients.
+
+A flow function ``f(ctx, *args, **kwargs) -> Flow[T]`` becomes a method by
+``call_op(f)``. The descriptor binds it to the instance's driver: on an owner
+with a SyncDriver the method returns ``T``, with an AsyncDriver an awaitable
+of ``T``. The signature and docstring are the flow's (minus ``ctx``), so
+``OpenAI`` and ``AsyncOpenAI`` cannot drift apart: they inherit the very same
+attributes from :class:`~openai_accel._client_base.ClientBase`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from typing import Any, Awaitable, Callable, Generic, Protocol, Type, TypeVar, overload
+
+from typing_extensions import Concatenate, ParamSpec
+
+from ._core.effects import Flow
+from ._drivers import AsyncDriver, AsyncStream, Stream, SyncDriver
+
+__all__ = ["call_op", "stream_op"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Y = TypeVar("Y")
+
+
+class SyncOwner(Protocol):
+    @property
+    def _driver(self) -> SyncDriver: ...
+
+
+class AsyncOwner(Protocol):
+    @property
+    def _driver(self) -> AsyncDriver: ...
+
+
+def _method_signature(flow: Callable[..., Any]) -> inspect.Signature:
+    signature = inspect.signature(flow)
+    params = list(signature.parameters.values())
+    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+    return signature.replace(
+        parameters=[self_param, *params[1:]], return_annotation=inspect.Signature.empty
+    )
+
+
+def _make_impl(flow: Callable[..., Any], driver_method: str) -> Callable[..., Any]:
+    def impl(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self._driver, driver_method)(flow(self._ctx, *args, **kwargs))
+
+    impl.__name__ = flow.__name__
+    impl.__qualname__ = flow.__qualname__
+    impl.__doc__ = flow.__doc__
+    impl.__module__ = flow.__module__
+    impl.__signature__ = _method_signature(flow)  # type: ignore[attr-defined]
+    return impl
+
+
+class call_op(Generic[P, T]):
+    """A method that runs one flow to completion and returns its result."""
+
+    def __init__(self, flow: Callable[Concatenate[Any, P], Flow[T]]) -> None:
+        self._impl = _make_impl(flow, "run")
+        self.__doc__ = flow.__doc__
+        self.__signature__ = _method_signature(flow)
+
+    def __set_name__(self, owner: Type[Any], name: str) -> None:
+        self.__name__ = name
+
+    def __call__(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._impl(obj, *args, **kwargs)
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> call_op[P, T]: ...
+
+    @overload
+    def __get__(self, obj: SyncOwner, owner: Any) -> Callable[P, T]: ...
+
+    @overload
+    def __get__(self, obj: AsyncOwner, owner: Any) -> Callable[P, Awaitable[T]]: ...
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        return types.MethodType(self._impl, obj)
+
+
+class stream_op(Generic[P, Y, T]):
+    """A method that opens a stream flow: iterate it for ``Y`` items; ``final()`` is ``T``."""
+
+    def __init__(self, flow: Callable[Concatenate[Any, P], Flow[T]], item: Type[Y]) -> None:
+        self._impl = _make_impl(flow, "stream")
+        self.__doc__ = flow.__doc__
+        self.__signature__ = _method_signature(flow)
+
+    def __set_name__(self, owner: Type[Any], name: str) -> None:
+        self.__name__ = name
+
+    def __call__(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._impl(obj, *args, **kwargs)
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> stream_op[P, Y, T]: ...
+
+    @overload
+    def __get__(self, obj: SyncOwner, owner: Any) -> Callable[P, Stream[Y, T]]: ...
+
+    @overload
+    def __get__(self, obj: AsyncOwner, owner: Any) -> Callable[P, AsyncStream[Y, T]]: ...
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        return types.MethodType(self._impl, obj)

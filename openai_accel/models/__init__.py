@@ -1,0 +1,52 @@
+"""Reply models: attrs classes structured by one cattrs converter."""
+
+from .audio import Segment, Transcription, Translation, Word
+from .chat import (
+    ChatChunk,
+    ChatMessage,
+    ChatResponse,
+    Choice,
+    ChoiceDelta,
+    ChunkChoice,
+    CompletionTokensDetails,
+    FunctionCall,
+    FunctionDelta,
+    PromptTokensDetails,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
+from .misc import (
+    EmbeddingData,
+    EmbeddingResponse,
+    ImageData,
+    ImageResponse,
+    ModerationResponse,
+    ModerationResult,
+)
+
+__all__ = [
+    "ChatChunk",
+    "ChatMessage",
+    "ChatResponse",
+    "Choice",
+    "ChoiceDelta",
+    "ChunkChoice",
+    "CompletionTokensDetails",
+    "EmbeddingData",
+    "EmbeddingResponse",
+    "FunctionCall",
+    "FunctionDelta",
+    "ImageData",
+    "ImageResponse",
+    "ModerationResponse",
+    "ModerationResult",
+    "PromptTokensDetails",
+    "Segment",
+    "ToolCall",
+    "ToolCallDelta",
+    "Transcription",
+    "Translation",
+    "Usage",
+    "Word",
+]

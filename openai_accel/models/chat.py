@@ -1,0 +1,187 @@
+"""Chat completion replies and stream chunks."""
+
+import json
+from typing import Any, Dict, List, Optional
+
+import attrs
+
+from ._base import library_field
+
+
+@attrs.define
+class FunctionCall:
+    name: str = ""
+    #: The arguments exactly as the model wrote them: a JSON string.
+    arguments: str = ""
+
+    def parsed_arguments(self) -> Any:
+        """The arguments decoded from JSON (raises ValueError if the model wrote bad JSON)."""
+        return json.loads(self.arguments) if self.arguments else {}
+
+
+@attrs.define
+class ToolCall:
+    id: str = ""
+    type: str = "function"
+    function: FunctionCall = attrs.field(factory=FunctionCall)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "function": {"name": self.function.name, "arguments": self.function.arguments},
+        }
+
+
+@attrs.define
+class PromptTokensDetails:
+    cached_tokens: Optional[int] = None
+    audio_tokens: Optional[int] = None
+
+
+@attrs.define
+class CompletionTokensDetails:
+    reasoning_tokens: Optional[int] = None
+    audio_tokens: Optional[int] = None
+    accepted_prediction_tokens: Optional[int] = None
+    rejected_prediction_tokens: Optional[int] = None
+
+
+@attrs.define
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    prompt_tokens_details: Optional[PromptTokensDetails] = None
+    completion_tokens_details: Optional[CompletionTokensDetails] = None
+
+    @property
+    def input_tokens(self) -> int:
+        return self.prompt_tokens
+
+    @property
+    def output_tokens(self) -> int:
+        return self.completion_tokens
+
+
+@attrs.define
+class ChatMessage:
+    role: str = "assistant"
+    content: Optional[str] = None
+    refusal: Optional[str] = None
+    tool_calls: Optional[List[ToolCall]] = None
+
+
+@attrs.define
+class Choice:
+    index: int = 0
+    message: ChatMessage = attrs.field(factory=ChatMessage)
+    finish_reason: Optional[str] = None
+
+
+@attrs.define
+class ChatResponse:
+    """A chat completion. The shortcuts read the first choice."""
+
+    id: str = ""
+    model: str = ""
+    created: int = 0
+    choices: List[Choice] = attrs.field(factory=list)
+    usage: Optional[Usage] = None
+    system_fingerprint: Optional[str] = None
+    service_tier: Optional[str] = None
+    raw: Dict[str, Any] = library_field(factory=dict)
+    request_id: Optional[str] = library_field()
+    #: chat_with_functions: the whole exchange, ready to continue the conversation.
+    messages: Optional[List[Dict[str, Any]]] = library_field()
+    #: chat_with_functions: how many model calls were made.
+    rounds: int = library_field(default=1)
+    #: chat_with_functions: True when the loop stopped at max_rounds with tool calls pending.
+    max_rounds_reached: bool = library_field(default=False)
+
+    @property
+    def _first(self) -> Optional[Choice]:
+        return self.choices[0] if self.choices else None
+
+    @property
+    def content(self) -> Optional[str]:
+        first = self._first
+        return first.message.content if first else None
+
+    @property
+    def tool_calls(self) -> Optional[List[ToolCall]]:
+        first = self._first
+        return (first.message.tool_calls or None) if first else None
+
+    @property
+    def finish_reason(self) -> Optional[str]:
+        first = self._first
+        return first.finish_reason if first else None
+
+    @property
+    def refusal(self) -> Optional[str]:
+        first = self._first
+        return first.message.refusal if first else None
+
+    @property
+    def message(self) -> Dict[str, Any]:
+        """The assistant message as a dict, ready to append to the conversation."""
+        message: Dict[str, Any] = {"role": "assistant", "content": self.content}
+        calls = self.tool_calls
+        if calls:
+            message["tool_calls"] = [call.to_dict() for call in calls]
+        return message
+
+
+@attrs.define
+class FunctionDelta:
+    name: Optional[str] = None
+    arguments: Optional[str] = None
+
+
+@attrs.define
+class ToolCallDelta:
+    index: int = 0
+    id: Optional[str] = None
+    type: Optional[str] = None
+    function: Optional[FunctionDelta] = None
+
+
+@attrs.define
+class ChoiceDelta:
+    role: Optional[str] = None
+    content: Optional[str] = None
+    refusal: Optional[str] = None
+    tool_calls: Optional[List[ToolCallDelta]] = None
+
+
+@attrs.define
+class ChunkChoice:
+    index: int = 0
+    delta: ChoiceDelta = attrs.field(factory=ChoiceDelta)
+    finish_reason: Optional[str] = None
+
+
+@attrs.define
+class ChatChunk:
+    """One streamed chunk; the shortcuts read the first choice."""
+
+    id: str = ""
+    model: str = ""
+    created: int = 0
+    choices: List[ChunkChoice] = attrs.field(factory=list)
+    usage: Optional[Usage] = None
+    system_fingerprint: Optional[str] = None
+    raw: Dict[str, Any] = library_field(factory=dict)
+
+    @property
+    def content(self) -> Optional[str]:
+        return self.choices[0].delta.content if self.choices else None
+
+    @property
+    def tool_calls(self) -> Optional[List[ToolCallDelta]]:
+        return self.choices[0].delta.tool_calls if self.choices else None
+
+    @property
+    def finish_reason(self) -> Optional[str]:
+        return self.choices[0].finish_reason if self.choices else None

@@ -1,0 +1,62 @@
+"""Embeddings, moderation and image replies."""
+
+from typing import Any, Dict, List, Optional, Union
+
+import attrs
+
+from ._base import library_field
+
+
+@attrs.define
+class EmbeddingData:
+    index: int = 0
+    #: A list of floats, or a base64 string when encoding_format="base64".
+    embedding: Union[List[float], str] = attrs.field(factory=list)
+
+
+@attrs.define
+class EmbeddingResponse:
+    data: List[EmbeddingData] = attrs.field(factory=list)
+    model: str = ""
+    usage: Optional[Dict[str, Any]] = None
+    raw: Dict[str, Any] = library_field(factory=dict)
+    request_id: Optional[str] = library_field()
+
+
+@attrs.define
+class ModerationResult:
+    flagged: bool = False
+    categories: Dict[str, bool] = attrs.field(factory=dict)
+    category_scores: Dict[str, float] = attrs.field(factory=dict)
+    #: Omni models only: which input types (text, image) each category was judged on.
+    category_applied_input_types: Optional[Dict[str, List[str]]] = None
+
+
+@attrs.define
+class ModerationResponse:
+    id: str = ""
+    model: str = ""
+    results: List[ModerationResult] = attrs.field(factory=list)
+    raw: Dict[str, Any] = library_field(factory=dict)
+    request_id: Optional[str] = library_field()
+
+    @property
+    def flagged(self) -> bool:
+        """True when any input was flagged."""
+        return any(result.flagged for result in self.results)
+
+
+@attrs.define
+class ImageData:
+    url: Optional[str] = None
+    b64_json: Optional[str] = None
+    revised_prompt: Optional[str] = None
+
+
+@attrs.define
+class ImageResponse:
+    created: int = 0
+    data: List[ImageData] = attrs.field(factory=list)
+    usage: Optional[Dict[str, Any]] = None
+    raw: Dict[str, Any] = library_field(factory=dict)
+    request_id: Optional[str] = library_field()

@@ -1,0 +1,130 @@
+"""The blocking transport, on one ``requests.Session`` per client (connection reuse)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Optional
+
+import requests
+import requests.adapters
+
+from .._core.http import Headers, HttpRequest, HttpResponse, StreamingBody
+from ..errors import APIConnectionError, APITimeoutError
+
+__all__ = ["RequestsTransport"]
+
+
+class _BodyReader:
+    """Adapts a StreamingBody to the file-like object requests streams from.
+
+    ``__len__`` lets requests send a Content-Length instead of chunking.
+    """
+
+    def __init__(self, body: StreamingBody) -> None:
+        self._length = body.content_length
+        self._chunks = body.chunks()
+        self._buffer = b""
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._buffer:
+            yield self._buffer
+            self._buffer = b""
+        yield from self._chunks
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if size < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+def _translate(exc: BaseException, request: HttpRequest) -> APIConnectionError:
+    where = f"{request.method} {request.url.split('?', 1)[0]}"
+    if isinstance(exc, requests.Timeout):
+        return APITimeoutError(f"request timed out: {where}")
+    return APIConnectionError(f"connection error: {where}: {type(exc).__name__}: {exc}")
+
+
+class _RequestsByteStream:
+    def __init__(self, response: requests.Response, request: HttpRequest) -> None:
+        self._response = response
+        self._request = request
+        self._chunks = response.iter_content(chunk_size=None)
+
+    def read_chunk(self) -> bytes:
+        try:
+            for chunk in self._chunks:
+                if chunk:
+                    return bytes(chunk)
+        except requests.RequestException as exc:
+            raise _translate(exc, self._request) from exc
+        return b""
+
+    def close(self) -> None:
+        # At the end of the body urllib3 has already returned the connection to
+        # the pool; before it, close() drops the connection (it cannot be reused).
+        self._response.close()
+
+
+class RequestsTransport:
+    """Blocking HTTP over ``requests``.
+
+    ``trust_env`` is off unless asked for: requests' environment scan (proxies,
+    netrc, CA bundle variables) costs hundreds of microseconds per request.
+    """
+
+    def __init__(
+        self,
+        session: Optional[requests.Session] = None,
+        *,
+        trust_env: bool = False,
+        pool_maxsize: int = 32,
+        verify: Any = True,
+        proxies: Optional[dict[str, str]] = None,
+    ) -> None:
+        self._owns_session = session is None
+        if session is None:
+            session = requests.Session()
+            session.trust_env = trust_env or bool(proxies)
+            adapter = requests.adapters.HTTPAdapter(pool_maxsize=pool_maxsize, pool_connections=4)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+            session.verify = verify
+            if proxies:
+                session.proxies.update(proxies)
+        self.session = session
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        body: Any = request.body
+        if body is not None and not isinstance(body, bytes):
+            body = _BodyReader(body)
+        try:
+            response = self.session.request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                data=body,
+                timeout=(request.timeout.connect, request.timeout.read),
+                stream=request.stream,
+                allow_redirects=True,
+            )
+            headers = Headers.from_pairs(response.headers.items())
+            if request.stream:
+                return HttpResponse(
+                    response.status_code, headers, stream=_RequestsByteStream(response, request)
+                )
+            return HttpResponse(response.status_code, headers, content=response.content)
+        except requests.RequestException as exc:
+            raise _translate(exc, request) from exc
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.session.close()
