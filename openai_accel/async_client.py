@@ -30,6 +30,7 @@ class AsyncOpenAI(ClientBase):
     async def aclose(self) -> None:
         """Close the aiohttp session."""
         await self._driver.aclose()
+        self._ctx.close()
 
     close = aclose
 

@@ -30,6 +30,7 @@ class OpenAI(ClientBase):
     def close(self) -> None:
         """Close the connection pool and the tool thread pool."""
         self._driver.close()
+        self._ctx.close()
 
     def __enter__(self) -> OpenAI:
         return self

@@ -25,7 +25,9 @@ def reply(
 def recorded_reply(exchange: Mapping[str, Any]) -> HttpResponse:
     """The HttpResponse of a recorded exchange (see tests/_shared.py)."""
     response = exchange["response"]
-    headers = Headers.from_pairs((k, v) for k, v in response["headers"] if k.lower() != "content-encoding")
+    headers = Headers.from_pairs(
+        (k, v) for k, v in response["headers"] if k.lower() != "content-encoding"
+    )
     return HttpResponse(response["status"], headers, content=response["body"].encode("utf-8"))
 
 
@@ -39,13 +41,22 @@ def sequence(*responses: HttpResponse) -> Callable[[HttpRequest], HttpResponse]:
     return handler
 
 
-def chat_body(content: Optional[str] = "Hello!", *, tool_calls: Optional[Sequence[Tuple[str, str, Dict[str, Any]]]] = None, **extra: Any) -> Dict[str, Any]:
+def chat_body(
+    content: Optional[str] = "Hello!",
+    *,
+    tool_calls: Optional[Sequence[Tuple[str, str, Dict[str, Any]]]] = None,
+    **extra: Any,
+) -> Dict[str, Any]:
     """A chat.completion body; ``tool_calls`` are (id, name, arguments) triples."""
     message: Dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
     if tool_calls:
         message["content"] = None
         message["tool_calls"] = [
-            {"id": cid, "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+            {
+                "id": cid,
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(args)},
+            }
             for cid, name, args in tool_calls
         ]
     body = {
@@ -67,7 +78,12 @@ def chat_body(content: Optional[str] = "Hello!", *, tool_calls: Optional[Sequenc
     return body
 
 
-def error_body(message: str, type_: str = "invalid_request_error", code: Optional[str] = None, param: Optional[str] = None) -> Dict[str, Any]:
+def error_body(
+    message: str,
+    type_: str = "invalid_request_error",
+    code: Optional[str] = None,
+    param: Optional[str] = None,
+) -> Dict[str, Any]:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 

@@ -10,7 +10,14 @@ from .._config import ClientConfig, base_headers
 from .admission import AdmissionState
 from .breaker import CircuitBreakerProtocol
 from .http import HttpRequest
-from .metrics import MetricsRecorder
+from .metrics import (
+    GAUGE_BREAKER_STATE,
+    GAUGE_QUEUE_RUNNING,
+    GAUGE_QUEUE_WAITING,
+    MetricsRecorder,
+    RequestMetrics,
+    breaker_state_value,
+)
 from .request import ApiCall, build_request
 from .retry import RetrySettings
 
@@ -42,6 +49,24 @@ class ClientCore:
     @property
     def on_retry(self) -> Optional[Callable[..., Any]]:
         return self.config.on_retry
+
+    def finish_metrics(self, m: RequestMetrics, **outcome: Any) -> None:
+        """Close a request's record; with sinks, also publish queue and breaker gauges."""
+        recorder = self.recorder
+        recorder.finish(m, **outcome)
+        if recorder.sinks:
+            admission = self.admission
+            recorder.gauge(GAUGE_QUEUE_RUNNING, admission.running)
+            recorder.gauge(GAUGE_QUEUE_WAITING, admission.waiting)
+            if self.breaker is not None:
+                recorder.gauge(GAUGE_BREAKER_STATE, breaker_state_value(self.breaker.state))
+
+    def close(self) -> None:
+        """Release what the sinks hold (the StatsD socket)."""
+        for sink in self.recorder.sinks:
+            close = getattr(sink, "close", None)
+            if close is not None:
+                close()
 
     def build(self, call: ApiCall) -> HttpRequest:
         return build_request(

@@ -68,6 +68,8 @@ class CoreContext(Protocol):
 
     def build(self, call: ApiCall) -> HttpRequest: ...
 
+    def finish_metrics(self, m: RequestMetrics, **outcome: Any) -> None: ...
+
 
 @attrs.define
 class Exchange:
@@ -180,6 +182,9 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
             response, slot, error = yield from _attempt(request, call.options.queue_timeout)
             if response is not None:
                 _breaker_verdict(breaker, None)
+                if response.stream is None:  # the whole body is here: free the place now
+                    slot.release()
+                    slot = None
                 return Exchange(response, metrics, attempt, slot)
             decision = decide(
                 settings,
@@ -198,7 +203,7 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
             _breaker_verdict(breaker, exc)
         if isinstance(exc, OpenAIError):
             exc.attempts = max(attempt, 1)
-        recorder.finish(
+        ctx.finish_metrics(
             metrics,
             success=False,
             status_code=getattr(exc, "status_code", None),
@@ -212,7 +217,7 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
 def finish_ok(
     ctx: CoreContext, exchange: Exchange, *, usage: Any = None, response_size: Optional[int] = None
 ) -> None:
-    ctx.recorder.finish(
+    ctx.finish_metrics(
         exchange.metrics,
         success=True,
         status_code=exchange.response.status,
@@ -226,7 +231,7 @@ def finish_ok(
 def finish_error(
     ctx: CoreContext, exchange: Exchange, error: BaseException, *, response_size: int = 0
 ) -> None:
-    ctx.recorder.finish(
+    ctx.finish_metrics(
         exchange.metrics,
         success=False,
         status_code=exchange.response.status,

@@ -612,7 +612,16 @@ def coerce_arguments(fn: Callable[..., Any], arguments: Mapping[str, Any]) -> Di
     return result
 
 
+def _mentions_enum(tp: Any) -> bool:
+    """Whether an ``Enum`` appears anywhere in ``tp`` (only then is there work to do)."""
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return True
+    return any(_mentions_enum(arg) for arg in typing_extensions.get_args(tp))
+
+
 def _coerce(value: Any, tp: Any, key: str) -> Any:
+    if not _mentions_enum(tp):
+        return value  # untouched, not even copied
     origin = typing_extensions.get_origin(tp)
     args = typing_extensions.get_args(tp)
     if origin in _ANNOTATED_FORMS:

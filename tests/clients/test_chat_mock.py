@@ -24,7 +24,9 @@ def test_chat_returns_content_usage_and_request_id(make_mock_api):
 
 def test_chat_sends_model_messages_and_options(make_mock_api):
     api = make_mock_api(lambda req: reply(200, chat_body()))
-    api.call("chat", [{"role": "user", "content": "Hi"}], model="gpt-4o", temperature=0.2, max_tokens=5)
+    api.call(
+        "chat", [{"role": "user", "content": "Hi"}], model="gpt-4o", temperature=0.2, max_tokens=5
+    )
     request = api.client._driver.transport.requests[-1]
     assert request.method == "POST"
     assert request.url == "https://api.example.test/v1/chat/completions"
@@ -93,7 +95,9 @@ def test_bad_messages_raise_before_sending(make_mock_api, messages):
 def test_tool_calls_and_message_ready_to_append(make_mock_api):
     body = chat_body(tool_calls=[("call_1", "get_weather", {"city": "Paris"})])
     api = make_mock_api(lambda req: reply(200, body))
-    response = api.call("chat", "Weather?", tools=[{"type": "function", "function": {"name": "get_weather"}}])
+    response = api.call(
+        "chat", "Weather?", tools=[{"type": "function", "function": {"name": "get_weather"}}]
+    )
     assert response.finish_reason == "tool_calls"
     [call] = response.tool_calls
     assert (call.id, call.function.name) == ("call_1", "get_weather")
@@ -102,7 +106,11 @@ def test_tool_calls_and_message_ready_to_append(make_mock_api):
         "role": "assistant",
         "content": None,
         "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})}}
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})},
+            }
         ],
     }
 

@@ -59,7 +59,9 @@ def test_metadata_beats_environment():
 
 
 def test_explicit_argument_beats_metadata_and_environment():
-    c = config(env=ENV, metadata={"openai_api_key": "sk-meta"}, api_key="sk-arg", base_url="http://arg/v1")
+    c = config(
+        env=ENV, metadata={"openai_api_key": "sk-meta"}, api_key="sk-arg", base_url="http://arg/v1"
+    )
     assert c.api_key.reveal() == "sk-arg"
     assert c.base_url == "http://arg/v1"
 
@@ -82,7 +84,8 @@ def test_a_key_passed_positionally_is_a_clear_type_error():
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("max_concurrent_requests", 0), ("queue_size", -1), ("metrics_retention", 0)]
+    ("option", "value"),
+    [("max_concurrent_requests", 0), ("queue_size", -1), ("metrics_retention", 0)],
 )
 def test_bad_limits_are_rejected(option, value):
     with pytest.raises(ValueError, match=option):
@@ -90,7 +93,12 @@ def test_bad_limits_are_rejected(option, value):
 
 
 def test_organization_and_project_headers(make_mock_api):
-    api = make_mock_api(lambda req: reply(200, chat_body()), organization="org-1", project="proj-1", default_headers={"X-Team": "a"})
+    api = make_mock_api(
+        lambda req: reply(200, chat_body()),
+        organization="org-1",
+        project="proj-1",
+        default_headers={"X-Team": "a"},
+    )
     api.call("chat", "Hi")
     headers = api.client._driver.transport.requests[-1].headers
     assert headers["OpenAI-Organization"] == "org-1"
@@ -111,10 +119,23 @@ SECRET = "sk-very-secret-123456"
 
 def test_key_never_appears_in_repr_or_errors(make_mock_api, caplog):
     caplog.set_level(logging.DEBUG, logger="openai_accel")
-    api = make_mock_api(lambda req: reply(500, {"error": {"message": "boom"}}), api_key=SECRET, max_retries=1, initial_retry_delay=0)
+    api = make_mock_api(
+        lambda req: reply(500, {"error": {"message": "boom"}}),
+        api_key=SECRET,
+        max_retries=1,
+        initial_retry_delay=0,
+    )
     with pytest.raises(Exception) as info:
         api.call("chat", "Hi")
-    texts = [repr(api.client), str(api.client), repr(api.client.config), repr(api.client._ctx), str(info.value), repr(info.value), caplog.text]
+    texts = [
+        repr(api.client),
+        str(api.client),
+        repr(api.client.config),
+        repr(api.client._ctx),
+        str(info.value),
+        repr(info.value),
+        caplog.text,
+    ]
     texts += [repr(m) for m in api.client.recent_requests.values()]
     for text in texts:
         assert SECRET not in text

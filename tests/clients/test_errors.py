@@ -95,7 +95,9 @@ def test_retry_after_in_all_forms(headers, expected):
 
 def test_rate_limit_error_carries_retry_after(make_mock_api):
     api = make_mock_api(
-        lambda req: reply(429, error_body("slow down", "requests", "rate_limit_exceeded"), {"retry-after": "120"}),
+        lambda req: reply(
+            429, error_body("slow down", "requests", "rate_limit_exceeded"), {"retry-after": "120"}
+        ),
         max_retries=3,
         max_retry_delay=60.0,
     )
@@ -106,7 +108,9 @@ def test_rate_limit_error_carries_retry_after(make_mock_api):
 
 
 def test_errors_survive_pickling():
-    error = error_from_response(404, {"x-request-id": "r1"}, b'{"error": {"message": "nope", "code": "model_not_found"}}')
+    error = error_from_response(
+        404, {"x-request-id": "r1"}, b'{"error": {"message": "nope", "code": "model_not_found"}}'
+    )
     clone = pickle.loads(pickle.dumps(error))
     assert type(clone) is NotFoundError
     assert (clone.message, clone.code, clone.request_id) == ("nope", "model_not_found", "r1")

@@ -32,8 +32,17 @@ def chunk(content=None, finish=None, role=None):
     }
 
 
-USAGE = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini", "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}
-TEXT_STREAM = sse(chunk("", role="assistant"), chunk("Hel"), chunk("lo"), chunk(finish="stop"), USAGE)
+USAGE = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion.chunk",
+    "created": 1,
+    "model": "gpt-4o-mini",
+    "choices": [],
+    "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+}
+TEXT_STREAM = sse(
+    chunk("", role="assistant"), chunk("Hel"), chunk("lo"), chunk(finish="stop"), USAGE
+)
 
 
 def stream_reply(body: bytes):
@@ -69,7 +78,11 @@ def test_stream_without_done_raises_stream_error(make_mock_api):
 
 
 def test_error_event_in_stream_raises_typed_error(make_mock_api):
-    body = sse(chunk("Hel"), {"error": {"message": "overloaded", "type": "server_error", "code": "x"}}, done=False)
+    body = sse(
+        chunk("Hel"),
+        {"error": {"message": "overloaded", "type": "server_error", "code": "x"}},
+        done=False,
+    )
     api = make_mock_api(stream_reply(body))
     with pytest.raises(StreamError) as info:
         api.stream("stream_chat", "Hi")
@@ -104,20 +117,35 @@ def test_breaking_early_closes_the_stream_and_frees_the_slot(make_mock_api):
 
 @pytest.mark.parametrize(
     "name",
-    ["chat_stream_text_include_usage", "chat_stream_text_no_usage", "chat_stream_parallel_tool_calls", "chat_stream_parallel_tool_calls_obfuscation"],
+    [
+        "chat_stream_text_include_usage",
+        "chat_stream_text_no_usage",
+        "chat_stream_parallel_tool_calls",
+        "chat_stream_parallel_tool_calls_obfuscation",
+    ],
 )
 def test_recorded_streams_assemble(make_mock_api, name):
     exchange = recorded(name)
     api = make_mock_api(lambda req: recorded_reply(exchange))
     chunks, final = api.stream("stream_chat", "Hi")
-    events = [json.loads(line[6:]) for line in exchange["response"]["body"].splitlines() if line.startswith("data: {")]
+    events = [
+        json.loads(line[6:])
+        for line in exchange["response"]["body"].splitlines()
+        if line.startswith("data: {")
+    ]
     assert len(chunks) == len(events)
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in events if c["choices"])
     assert (final.content or "") == text
-    finishes = [c["choices"][0]["finish_reason"] for c in events if c["choices"] and c["choices"][0]["finish_reason"]]
+    finishes = [
+        c["choices"][0]["finish_reason"]
+        for c in events
+        if c["choices"] and c["choices"][0]["finish_reason"]
+    ]
     assert final.finish_reason == finishes[-1]
     usage = [c["usage"] for c in events if c.get("usage")]
-    assert (final.usage.total_tokens if final.usage else None) == (usage[-1]["total_tokens"] if usage else None)
+    assert (final.usage.total_tokens if final.usage else None) == (
+        usage[-1]["total_tokens"] if usage else None
+    )
     if "tool_calls" in name:
         assert len(final.tool_calls) == 2
         for call in final.tool_calls:

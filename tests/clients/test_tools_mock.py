@@ -98,15 +98,46 @@ def sleepy(x: int) -> str:
 
 
 FAILURES = {
-    "exception": (chat_body(tool_calls=[("c1", "boom", {"x": 1})]), {"boom": boom}, "RuntimeError: tool exploded"),
+    "exception": (
+        chat_body(tool_calls=[("c1", "boom", {"x": 1})]),
+        {"boom": boom},
+        "RuntimeError: tool exploded",
+    ),
     "timeout": (chat_body(tool_calls=[("c1", "sleepy", {"x": 1})]), {"sleepy": sleepy}, "timeout"),
-    "unknown tool": (chat_body(tool_calls=[("c1", "nope", {})]), {"boom": boom}, "unknown function 'nope'"),
+    "unknown tool": (
+        chat_body(tool_calls=[("c1", "nope", {})]),
+        {"boom": boom},
+        "unknown function 'nope'",
+    ),
     "bad json": (
-        {**chat_body(tool_calls=[("c1", "boom", {})]), "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "boom", "arguments": "{not json"}}]}}]},
+        {
+            **chat_body(tool_calls=[("c1", "boom", {})]),
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "tool_calls",
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "c1",
+                                "type": "function",
+                                "function": {"name": "boom", "arguments": "{not json"},
+                            }
+                        ],
+                    },
+                }
+            ],
+        },
         {"boom": boom},
         "not valid JSON",
     ),
-    "bad argument name": (chat_body(tool_calls=[("c1", "boom", {"y": 1})]), {"boom": boom}, "unexpected argument 'y'"),
+    "bad argument name": (
+        chat_body(tool_calls=[("c1", "boom", {"y": 1})]),
+        {"boom": boom},
+        "unexpected argument 'y'",
+    ),
 }
 
 
@@ -127,7 +158,13 @@ def test_failures_raise_with_fail_on_function_error(make_mock_api, case):
     first, functions, text = FAILURES[case]
     api = make_mock_api(scripted(first, FINAL))
     with pytest.raises(FunctionCallError) as info:
-        api.call("chat_with_functions", "go", functions, function_timeout=0.2, fail_on_function_error=True)
+        api.call(
+            "chat_with_functions",
+            "go",
+            functions,
+            function_timeout=0.2,
+            fail_on_function_error=True,
+        )
     assert info.value.function_name in ("boom", "sleepy", "nope")
     assert isinstance(info.value.cause, CAUSES[case])
     assert info.value.function_name in str(info.value)
@@ -165,6 +202,11 @@ def test_enum_arguments_are_converted(make_mock_api):
         got.append(unit)
         return "20"
 
-    api = make_mock_api(scripted(chat_body(tool_calls=[("c1", "temperature", {"city": "Oslo", "unit": "fahrenheit"})]), FINAL))
+    api = make_mock_api(
+        scripted(
+            chat_body(tool_calls=[("c1", "temperature", {"city": "Oslo", "unit": "fahrenheit"})]),
+            FINAL,
+        )
+    )
     api.call("chat_with_functions", "go", {"temperature": temperature})
     assert got == [Unit.F]

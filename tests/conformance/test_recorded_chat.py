@@ -67,7 +67,10 @@ def test_chat_completion_cached_tokens(make_mock_api):
     api, exchange, sent = replay(make_mock_api, "chat_completion_cached_tokens")
     response = api.call("chat", sent["messages"], model=sent["model"])
     body = json.loads(exchange["response"]["body"])
-    assert response.usage.prompt_tokens_details.cached_tokens == body["usage"]["prompt_tokens_details"]["cached_tokens"]
+    assert (
+        response.usage.prompt_tokens_details.cached_tokens
+        == body["usage"]["prompt_tokens_details"]["cached_tokens"]
+    )
     assert response.usage.prompt_tokens_details.cached_tokens > 0
     assert response.content == body["choices"][0]["message"]["content"]
 
@@ -76,7 +79,10 @@ def test_chat_completion_reasoning_tokens(make_mock_api):
     api, exchange, sent = replay(make_mock_api, "chat_completion_reasoning_tokens")
     response = api.call("chat", sent["messages"], model=sent["model"])
     body = json.loads(exchange["response"]["body"])
-    assert response.usage.completion_tokens_details.reasoning_tokens == body["usage"]["completion_tokens_details"]["reasoning_tokens"]
+    assert (
+        response.usage.completion_tokens_details.reasoning_tokens
+        == body["usage"]["completion_tokens_details"]["reasoning_tokens"]
+    )
     assert response.usage.completion_tokens_details.reasoning_tokens > 0
     assert response.model == body["model"]
 
@@ -121,7 +127,11 @@ def test_recorded_errors_become_typed_errors(make_mock_api, name):
 
 
 def test_every_recorded_error_is_covered():
-    names = [n for n in recorded_names("error_") if "embeddings" not in n and "transcription" not in n and "images" not in n]
+    names = [
+        n
+        for n in recorded_names("error_")
+        if "embeddings" not in n and "transcription" not in n and "images" not in n
+    ]
     if not names:
         pytest.skip("conformance recordings not found (../shared is absent)")
     assert set(names) <= set(ERROR_CASES)

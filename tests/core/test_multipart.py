@@ -8,7 +8,7 @@ import io
 import os
 import pathlib
 from email.message import EmailMessage
-from typing import Any, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Generator, Iterator, List, Optional, Sequence, Tuple, cast
 
 import pytest
 
@@ -214,7 +214,7 @@ def test_bytes_chunks_twice_give_identical_bytes() -> None:
 def test_abandoned_pass_does_not_affect_the_next(audio_file: pathlib.Path) -> None:
     body = _body([audio_source(audio_file)])
     expected = b"".join(body.chunks())
-    partial = body.chunks()
+    partial = cast("Generator[bytes, None, None]", body.chunks())
     next(partial)
     next(partial)
     partial.close()
@@ -286,7 +286,9 @@ def test_non_seekable_stream_is_sniffed() -> None:
 
 def test_closing_body_closes_spooled_copy_only() -> None:
     stream = io.BytesIO(SAMPLE)
-    body = _body([audio_source(stream, filename="a.mp3"), audio_source(_Pipe(WAV))])
+    body = _body(
+        [audio_source(stream, filename="a.mp3"), audio_source(io.BufferedReader(_Pipe(WAV)))]
+    )
     body.close()
     assert not stream.closed
 
