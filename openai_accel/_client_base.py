@@ -15,10 +15,16 @@ from ._core.admission import AdmissionState
 from ._core.breaker import CircuitBreaker, CircuitBreakerProtocol
 from ._core.context import ClientCore
 from ._core.metrics import RequestMetrics, make_recorder
+from ._ops import audio as audio_ops
 from ._ops import chat as chat_ops
+from ._ops import embeddings as embedding_ops
+from ._ops import images as image_ops
+from ._ops import moderation as moderation_ops
+from ._ops import voice as voice_ops
 from ._surface import call_op, stream_op
 from .models.chat import ChatChunk
 from .statsd_sink import make_statsd_sink
+from .voice import agent_factory
 
 __all__ = ["ClientBase"]
 
@@ -127,6 +133,16 @@ class ClientBase:
     chat = call_op(chat_ops.chat)
     stream_chat = stream_op(chat_ops.stream_chat, ChatChunk)
     chat_with_functions = call_op(chat_ops.chat_with_functions)
+    embedding = call_op(embedding_ops.embedding)
+    moderation = call_op(moderation_ops.moderation)
+    text_to_image = call_op(image_ops.text_to_image)
+    get_image_bytes = call_op(image_ops.get_image_bytes)
+    text_to_speech = call_op(audio_ops.text_to_speech)
+    stream_speech = stream_op(audio_ops.stream_speech, bytes)
+    speech_to_file = call_op(audio_ops.speech_to_file)
+    speech_to_text = call_op(audio_ops.speech_to_text)
+    translate_audio = call_op(audio_ops.translate_audio)
+    create_voice_agent = agent_factory(voice_ops.create_voice_agent)
 
     # -- model facts --------------------------------------------------------
     @staticmethod

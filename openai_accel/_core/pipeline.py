@@ -19,7 +19,7 @@ from ..errors import APIConnectionError, OpenAIError, error_from_response
 from .breaker import CircuitBreakerProtocol, counts_as_failure
 from .effects import Flow, Slot, acquire, read_all, send, sleep
 from .http import HttpRequest, HttpResponse
-from .metrics import RequestMetrics
+from .metrics import MetricsRecorder, RequestMetrics
 from .request import ApiCall, body_size
 from .response import decode_json
 from .retry import RetrySettings, decide
@@ -28,27 +28,6 @@ __all__ = ["CoreContext", "Exchange", "call_json", "call_raw", "open_exchange"]
 
 logger = logging.getLogger("openai_accel")
 T = TypeVar("T")
-
-
-class Recorder(Protocol):
-    def start(
-        self, request_type: str, model: Optional[str], request_size: int = 0
-    ) -> RequestMetrics: ...
-
-    def finish(
-        self,
-        m: RequestMetrics,
-        *,
-        success: bool,
-        status_code: Optional[int] = None,
-        error: Optional[BaseException] = None,
-        usage: Optional[Mapping[str, Any]] = None,
-        response_size: int = 0,
-        retry_count: int = 0,
-        server_request_id: Optional[str] = None,
-    ) -> None: ...
-
-    def first_token(self, m: RequestMetrics) -> None: ...
 
 
 class CoreContext(Protocol):
@@ -61,7 +40,7 @@ class CoreContext(Protocol):
     def breaker(self) -> Optional[CircuitBreakerProtocol]: ...
 
     @property
-    def recorder(self) -> Recorder: ...
+    def recorder(self) -> MetricsRecorder: ...
 
     @property
     def on_retry(self) -> Optional[Callable[..., None]]: ...

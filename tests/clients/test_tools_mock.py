@@ -155,7 +155,7 @@ def test_failures_are_reported_to_the_model_by_default(make_mock_api, case):
 
 @pytest.mark.parametrize("case", sorted(FAILURES))
 def test_failures_raise_with_fail_on_function_error(make_mock_api, case):
-    first, functions, text = FAILURES[case]
+    first, functions, _text = FAILURES[case]
     api = make_mock_api(scripted(first, FINAL))
     with pytest.raises(FunctionCallError) as info:
         api.call(

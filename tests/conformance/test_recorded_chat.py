@@ -25,7 +25,7 @@ def replay(make_mock_api, name, **options):
 
 
 def test_chat_completion_text(make_mock_api):
-    api, exchange, sent = replay(make_mock_api, "chat_completion_text")
+    api, _exchange, sent = replay(make_mock_api, "chat_completion_text")
     response = api.call("chat", sent["messages"], model=sent["model"])
     assert response.id == "chatcmpl-CfYfn0DM5YwWUU5vO22JZWDKdWcFm"
     assert response.model == "gpt-4o-2024-08-06"

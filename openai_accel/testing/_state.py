@@ -1,0 +1,126 @@
+"""The emulator's mutable state, shared by the test's thread and the server's loop.
+
+Tests enqueue scripts and inject faults from their own thread while the
+server consumes them on its event loop thread, so every access goes through
+one lock. Nothing here awaits or blocks for long.
+"""
+
+from __future__ import annotations
+
+import collections
+import random
+import threading
+from typing import Deque, Dict, List, Optional, Tuple
+
+import attrs
+
+from ._faults import Fault
+from ._records import ReceivedRequest, ScriptedResponse
+
+MAX_STORED_IMAGES = 256
+
+
+def normalise_route(route: Optional[str]) -> Optional[str]:
+    """Accept ``/v1/chat/completions``, ``/chat/completions`` or ``chat/completions``."""
+    if route is None:
+        return None
+    route = route.strip()
+    if not route.startswith("/"):
+        route = "/" + route
+    if route != "/v1" and not route.startswith("/v1/"):
+        route = "/v1" + route
+    return route.rstrip("/") or "/"
+
+
+def route_matches(route: Optional[str], path: str) -> bool:
+    return route is None or route == (path.rstrip("/") or "/")
+
+
+@attrs.define
+class _ActiveFault:
+    fault: Fault
+    route: Optional[str]
+    remaining: Optional[int]
+
+
+class EmulatorState:
+    """Records, scripts, faults, stored images, counters and the seeded RNGs."""
+
+    def __init__(
+        self, api_key: Optional[str], latency: float, seed: int, stream_chunk_delay: float
+    ) -> None:
+        self.lock = threading.Lock()
+        self.api_key = api_key
+        self.latency = latency
+        self.seed = seed
+        self.stream_chunk_delay = stream_chunk_delay
+        self.records: List[ReceivedRequest] = []
+        self.scripts: Deque[Tuple[Optional[str], ScriptedResponse]] = collections.deque()
+        self.faults: List[_ActiveFault] = []
+        self.images: collections.OrderedDict[str, bytes] = collections.OrderedDict()
+        self.connections = 0
+        self.fault_rng = random.Random(seed)
+        # Used only on the server's loop thread: ids, obfuscation padding.
+        self.id_rng = random.Random(seed + 1)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.records.clear()
+            self.scripts.clear()
+            self.faults.clear()
+            self.images.clear()
+            self.connections = 0
+            self.fault_rng = random.Random(self.seed)
+            self.id_rng = random.Random(self.seed + 1)
+
+    def record(self, request: ReceivedRequest) -> None:
+        with self.lock:
+            self.records.append(request)
+
+    def connection_opened(self) -> None:
+        with self.lock:
+            self.connections += 1
+
+    def add_script(self, route: Optional[str], response: ScriptedResponse) -> None:
+        with self.lock:
+            self.scripts.append((normalise_route(route), response))
+
+    def take_script(self, path: str) -> Optional[ScriptedResponse]:
+        with self.lock:
+            for index, (route, response) in enumerate(self.scripts):
+                if route_matches(route, path):
+                    del self.scripts[index]
+                    return response
+        return None
+
+    def add_fault(self, fault: Fault) -> None:
+        with self.lock:
+            self.faults.append(_ActiveFault(fault, normalise_route(fault.route), fault.count))
+
+    def take_fault(self, path: str, streaming: bool) -> Optional[Fault]:
+        """The first active fault that matches this request and wins its coin toss."""
+        with self.lock:
+            for active in self.faults:
+                fault = active.fault
+                if not route_matches(active.route, path):
+                    continue
+                if fault.stream_only and not streaming:
+                    continue
+                if fault.probability < 1.0 and self.fault_rng.random() >= fault.probability:
+                    continue
+                if active.remaining is not None:
+                    active.remaining -= 1
+                    if active.remaining <= 0:
+                        self.faults.remove(active)
+                return fault
+        return None
+
+    def store_images(self, images: Dict[str, bytes]) -> None:
+        with self.lock:
+            self.images.update(images)
+            while len(self.images) > MAX_STORED_IMAGES:
+                self.images.popitem(last=False)
+
+    def image(self, image_id: str) -> Optional[bytes]:
+        with self.lock:
+            return self.images.get(image_id)
