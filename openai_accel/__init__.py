@@ -29,6 +29,7 @@ from .errors import (
 )
 from .models import (
     ChatChunk,
+    ImageData,
     ChatResponse,
     ImageResponse,
     ModerationResponse,
@@ -38,6 +39,7 @@ from .models import (
     Usage,
 )
 from .types import AudioFormat, TranscriptionFormat, Voice
+from .voice import AsyncVoiceAgent, VoiceAgent, VoiceResponse
 
 if TYPE_CHECKING:
     from .async_client import AsyncOpenAI
@@ -49,6 +51,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncOpenAI",
+    "AsyncVoiceAgent",
     "AudioFormat",
     "AuthenticationError",
     "BadRequestError",
@@ -60,6 +63,7 @@ __all__ = [
     "CircuitOpenError",
     "ConflictError",
     "FunctionCallError",
+    "ImageData",
     "ImageResponse",
     "InternalServerError",
     "InvalidResponseError",
@@ -78,6 +82,8 @@ __all__ = [
     "Translation",
     "Usage",
     "Voice",
+    "VoiceAgent",
+    "VoiceResponse",
     "__version__",
 ]
 

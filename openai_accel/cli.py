@@ -58,7 +58,7 @@ def _step(name: str, body: Callable[[], None], failures: List[str]) -> None:
 
 
 def run_demo(base_url: Optional[str], api_key: Optional[str], model: str) -> int:
-    from . import OpenAI, OpenAIError, Voice
+    from . import OpenAI, OpenAIError, Transcription, Translation, Voice
     from .testing import Emulator
 
     failures: List[str] = []
@@ -154,9 +154,12 @@ def run_demo(base_url: Optional[str], api_key: Optional[str], model: str) -> int
                 response_format="verbose_json",
                 timestamp_granularities=["word"],
             )
-            _show("transcript", repr(transcript.text))
-            _show("words", [(w.word, round(w.start, 2)) for w in (transcript.words or [])][:4])
-            _show("translation", repr(client.translate_audio(speech, filename="speech.wav").text))
+            translation = client.translate_audio(speech, filename="speech.wav")
+            if isinstance(transcript, Transcription) and isinstance(translation, Translation):
+                _show("transcript", repr(transcript.text))
+                words = [(w.word, round(w.start, 2)) for w in (transcript.words or [])]
+                _show("words", words[:4])
+                _show("translation", repr(translation.text))
 
         def voice_agent() -> None:
             _section("Voice agent (speech -> chat -> speech, with history)")

@@ -22,6 +22,8 @@ class Voice(_StrEnum):
     SAGE = "sage"
     SHIMMER = "shimmer"
     VERSE = "verse"
+    MARIN = "marin"
+    CEDAR = "cedar"
 
 
 class AudioFormat(_StrEnum):

@@ -41,7 +41,9 @@ class Endpoint:
     reply: Reply
     #: The metrics request type (``RequestMetrics.request_type``).
     request_type: str
-    #: False for URLs outside the API (an image download) that must not see the key.
+    #: False for URLs outside the API (an image download): they must not see the
+    #: key or the client's headers, and their failures say nothing about the
+    #: API's health, so the circuit breaker is not consulted either.
     authenticated: bool = True
 
     @property

@@ -141,7 +141,7 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
     (``finish_ok`` / ``finish_error``) and, for streams, close it.
     """
     recorder = ctx.recorder
-    breaker = ctx.breaker
+    breaker = ctx.breaker if call.endpoint.authenticated else None
     settings = ctx.retry
     if call.options.retry_overrides:
         settings = settings.with_overrides(**call.options.retry_overrides)

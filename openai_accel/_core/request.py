@@ -112,11 +112,15 @@ def build_request(
     url = call.url or base_url + endpoint.path
     if options.extra_query:
         url += ("&" if "?" in url else "?") + urlencode(options.extra_query, doseq=True)
-    headers = dict(base_headers)
     if endpoint.authenticated:
         if auth_header is None:
             raise _missing_key()
+        headers = dict(base_headers)
         headers["Authorization"] = auth_header
+    else:
+        # A URL outside the API (an image on blob storage) sees no key, no
+        # organization or project, and none of the caller's default headers.
+        headers = {"Accept": "*/*", "User-Agent": base_headers.get("User-Agent", "openai-accel")}
     body: Body = None
     if endpoint.encoding is Encoding.JSON:
         payload = call.json or {}

@@ -17,8 +17,6 @@ from .chat import (
     Usage,
 )
 from .misc import (
-    EmbeddingData,
-    EmbeddingResponse,
     ImageData,
     ImageResponse,
     ModerationResponse,
@@ -33,8 +31,6 @@ __all__ = [
     "ChoiceDelta",
     "ChunkChoice",
     "CompletionTokensDetails",
-    "EmbeddingData",
-    "EmbeddingResponse",
     "FunctionCall",
     "FunctionDelta",
     "ImageData",

@@ -1,26 +1,10 @@
-"""Embeddings, moderation and image replies."""
+"""Moderation and image replies (embeddings are read straight into vectors)."""
 
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional
 
 import attrs
 
 from ._base import library_field
-
-
-@attrs.define
-class EmbeddingData:
-    index: int = 0
-    #: A list of floats, or a base64 string when encoding_format="base64".
-    embedding: Union[List[float], str] = attrs.field(factory=list)
-
-
-@attrs.define
-class EmbeddingResponse:
-    data: List[EmbeddingData] = attrs.field(factory=list)
-    model: str = ""
-    usage: Optional[Dict[str, Any]] = None
-    raw: Dict[str, Any] = library_field(factory=dict)
-    request_id: Optional[str] = library_field()
 
 
 @attrs.define

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ._wire import wordset
 
@@ -93,36 +93,46 @@ def words_of(text: str) -> List[str]:
 
 
 def entities_of(text: str) -> List[str]:
-    """Capitalised phrases ("San Francisco"), skipping sentence-initial filler words."""
-    phrases: List[str] = []
+    """Capitalised phrases ("San Francisco"): the emulator's guess at the names in a message.
+
+    Stopwords never count. A lone capitalised word opening a sentence ("Forecast
+    for Paris") is most likely just a verb, so it only counts when the message
+    names nothing else ("Paris weather?").
+    """
+    found: List[Tuple[str, bool]] = []  # (phrase, weak)
     current: List[str] = []
+    opened_sentence = False
     sentence_start = True
-    for match in re.finditer(r"[^\s]+", text):
+
+    def flush() -> None:
+        if current:
+            found.append((" ".join(current), opened_sentence and len(current) == 1))
+            current.clear()
+
+    for match in re.finditer(r"\S+", text):
         raw = match.group(0)
         word = raw.strip("\"'()[]{},.;:!?\u2019\u2018\u201c\u201d")
-        is_capital = bool(word) and word[0].isupper() and word.lower() not in STOPWORDS
-        if is_capital and word.lower().rstrip("s").rstrip("'\u2019") in STOPWORDS:
-            is_capital = False
-        if sentence_start and word.lower().replace("\u2019", "'") in STOPWORDS:
-            is_capital = False
-        if is_capital:
+        lowered = word.lower().replace("\u2019", "'")
+        capital = bool(word) and word[0].isupper() and lowered not in STOPWORDS
+        if capital and lowered.rstrip("s").rstrip("'") in STOPWORDS:
+            capital = False  # "What's", "Its"
+        if capital:
+            if not current:
+                opened_sentence = sentence_start
             current.append(word)
         else:
-            if current:
-                phrases.append(" ".join(current))
-            current = []
-        # a phrase also ends at punctuation that closes it
-        if current and raw[-1:] in ",.;:!?":
-            phrases.append(" ".join(current))
-            current = []
+            flush()
+        if raw[-1:] in ",.;:!?":
+            flush()
         sentence_start = raw[-1:] in ".!?"
-    if current:
-        phrases.append(" ".join(current))
-    seen: List[str] = []
-    for phrase in phrases:
-        if phrase not in seen:
-            seen.append(phrase)
-    return seen
+    flush()
+    strong = [phrase for phrase, weak in found if not weak]
+    chosen = strong or [phrase for phrase, _ in found]
+    unique: List[str] = []
+    for phrase in chosen:
+        if phrase not in unique:
+            unique.append(phrase)
+    return unique
 
 
 class SchemaContext:

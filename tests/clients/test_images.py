@@ -78,6 +78,30 @@ def test_the_download_goes_to_the_url_unauthenticated(make_mock_api):
     assert not has_authorization(download.headers)
 
 
+def test_the_download_carries_none_of_the_clients_headers(make_mock_api):
+    api = make_mock_api(
+        image_api, organization="org-1", project="proj-1", default_headers={"X-Internal": "secret"}
+    )
+    api.call("get_image_bytes", ImageData(url=BLOB_URL))
+    (download,) = api.client._driver.transport.requests
+    names = {name.lower() for name in download.headers}
+    assert not names & {"authorization", "openai-organization", "openai-project", "x-internal"}
+
+
+def test_a_failing_download_does_not_count_against_the_api_breaker(make_mock_api):
+    from openai_accel import BreakerState, CircuitBreaker
+
+    breaker = CircuitBreaker(failure_threshold=1)
+    api = make_mock_api(
+        lambda request: reply(503, {"error": {"message": "blob store down"}}),
+        circuit_breaker=breaker,
+        max_retries=0,
+    )
+    with pytest.raises(Exception):
+        api.call("get_image_bytes", ImageData(url=BLOB_URL))
+    assert breaker.state is BreakerState.CLOSED
+
+
 def test_the_download_is_retried_like_any_request(make_mock_api):
     answers = [
         reply(503, {"error": {"message": "busy"}}),

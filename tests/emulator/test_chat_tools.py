@@ -87,7 +87,7 @@ def test_one_call_per_place_like_the_parallel_recording(http, emulator):
 
 
 def test_every_matching_tool_is_called_in_parallel(http, emulator):
-    body = ask(http, emulator, "Weather in Oslo and the stock price of ACME", [WEATHER, STOCKS])
+    body = ask(http, emulator, "The weather in Oslo and the stock price, please", [WEATHER, STOCKS])
     assert [c["function"]["name"] for c in calls_of(body)] == [
         "get_current_weather",
         "get_stock_price",
@@ -146,7 +146,7 @@ def test_parallel_tool_calls_false_keeps_one_call(http, emulator):
     body = ask(
         http,
         emulator,
-        "Weather in Oslo and the stock price of ACME",
+        "The weather in Oslo and the stock price, please",
         [WEATHER, STOCKS],
         parallel_tool_calls=False,
     )
