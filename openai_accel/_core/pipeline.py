@@ -15,9 +15,9 @@ from typing import Any, Callable, Mapping, Optional, Protocol, TypeVar
 
 import attrs
 
-from ..errors import APIConnectionError, OpenAIError, error_from_response
+from ..errors import APIConnectionError, OpenAIError, StreamError, error_from_response
 from .breaker import CircuitBreakerProtocol, counts_as_failure
-from .effects import Flow, Slot, acquire, read_all, send, sleep
+from .effects import Flow, Slot, acquire, read_all, read_chunk, send, sleep
 from .http import HttpRequest, HttpResponse
 from .metrics import MetricsRecorder, RequestMetrics
 from .request import ApiCall, body_size
@@ -219,6 +219,18 @@ def finish_error(
         retry_count=exchange.attempts - 1,
         server_request_id=exchange.request_id,
     )
+
+
+def read_stream(stream: Any) -> Flow[bytes]:
+    """The next piece of a streamed reply; a connection lost mid-stream is a StreamError.
+
+    The caller already received part of the answer, so this is not retried
+    and must not look like an ordinary connection failure.
+    """
+    try:
+        return (yield from read_chunk(stream))
+    except APIConnectionError as exc:
+        raise StreamError(f"the stream broke off: {exc.message}") from exc
 
 
 def call_json(ctx: CoreContext, call: ApiCall, parse: Callable[[Any, Exchange], T]) -> Flow[T]:

@@ -29,10 +29,18 @@ from typing import (
 )
 
 from .._core.context import ClientCore
-from .._core.effects import Flow, emit, read_chunk
+from .._core.effects import Flow, emit
 from .._core.endpoints import ENDPOINTS, Endpoint
 from .._core.multipart import AudioInput, FilePart, MultipartBody, audio_source
-from .._core.pipeline import Exchange, call_json, call_raw, finish_error, finish_ok, open_exchange
+from .._core.pipeline import (
+    Exchange,
+    call_json,
+    call_raw,
+    finish_error,
+    finish_ok,
+    open_exchange,
+    read_stream,
+)
 from .._core.request import ApiCall, CallOptions, split_options
 from ..errors import BadRequestError, InvalidResponseError, StreamError
 from ..models._base import structure
@@ -206,7 +214,7 @@ def _pump_speech(
     buffer = bytearray()
     try:
         while True:
-            data = yield from read_chunk(stream)
+            data = yield from read_stream(stream)
             if not data:
                 break
             if not received:

@@ -6,9 +6,16 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from .._core.chat_stream import ChatStreamAccumulator
 from .._core.context import ClientCore
-from .._core.effects import Flow, emit, read_chunk, run_tools
+from .._core.effects import Flow, emit, run_tools
 from .._core.endpoints import ENDPOINTS
-from .._core.pipeline import Exchange, call_json, finish_error, finish_ok, open_exchange
+from .._core.pipeline import (
+    Exchange,
+    call_json,
+    finish_error,
+    finish_ok,
+    open_exchange,
+    read_stream,
+)
 from .._core.request import ApiCall, split_options
 from .._core.sse import JSONStreamDecoder
 from .._core.tool_schema import tools_from_functions
@@ -134,7 +141,7 @@ def stream_chat(
     first_token_seen = False
     try:
         while not decoder.done:
-            data = yield from read_chunk(stream)
+            data = yield from read_stream(stream)
             if not data:
                 decoder.finish()
                 break
@@ -148,7 +155,7 @@ def stream_chat(
                 yield from emit(chunk)
         drained = 0
         while drained <= _DRAIN_LIMIT:  # reach the end so the connection can be reused
-            data = yield from read_chunk(stream)
+            data = yield from read_stream(stream)
             if not data:
                 break
             drained += len(data)

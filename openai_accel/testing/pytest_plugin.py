@@ -3,10 +3,10 @@
 Registered through the ``pytest11`` entry point, so installing the package is
 enough. Fixtures:
 
-* ``openai_emulator`` – a running :class:`~openai_accel.testing.Emulator`
+* ``openai_emulator`` - a running :class:`~openai_accel.testing.Emulator`
   (one per session, reset before each test);
-* ``openai_client`` – an ``OpenAI`` bound to it;
-* ``async_openai_client`` – an ``AsyncOpenAI`` bound to it (use it inside the
+* ``openai_client`` - an ``OpenAI`` bound to it;
+* ``async_openai_client`` - an ``AsyncOpenAI`` bound to it (use it inside the
   event loop your test runs, e.g. with ``asyncio.run``).
 """
 

@@ -8,7 +8,16 @@ import time
 
 import pytest
 
-from openai_accel import BreakerState, CircuitBreaker, CircuitOpenError, InternalServerError, OpenAI, QueueFullError
+from openai_accel import (
+    APIStatusError,
+    BadRequestError,
+    BreakerState,
+    CircuitBreaker,
+    CircuitOpenError,
+    InternalServerError,
+    OpenAI,
+    QueueFullError,
+)
 from openai_accel.transports.mock import MockTransport
 
 from ..helpers import chat_body, error_body, reply
@@ -62,13 +71,15 @@ def test_client_errors_do_not_open_the_breaker(make_mock_api):
     breaker = CircuitBreaker(failure_threshold=2)
     api = make_mock_api(lambda req: reply(400, error_body("bad")), circuit_breaker=breaker)
     for _ in range(5):
-        with pytest.raises(Exception):
+        with pytest.raises(BadRequestError):
             api.call("chat", "Hi")
     assert breaker.state is BreakerState.CLOSED
 
 
 def test_breaker_can_be_disabled(make_mock_api):
-    api = make_mock_api(lambda req: reply(503, error_body("down")), circuit_breaker=False, max_retries=0)
+    api = make_mock_api(
+        lambda req: reply(503, error_body("down")), circuit_breaker=False, max_retries=0
+    )
     for _ in range(8):
         with pytest.raises(InternalServerError):
             api.call("chat", "Hi")
@@ -101,9 +112,16 @@ def test_a_custom_breaker_is_driven_by_the_pipeline(make_mock_api):
     api = make_mock_api(lambda req: answers.pop(0), circuit_breaker=breaker, max_retries=0)
     api.call("chat", "Hi")
     for _ in range(2):
-        with pytest.raises(Exception):
+        with pytest.raises(APIStatusError):
             api.call("chat", "Hi")
-    assert breaker.events == ["before", "success", "before", "failure:InternalServerError", "before", "ignored"]
+    assert breaker.events == [
+        "before",
+        "success",
+        "before",
+        "failure:InternalServerError",
+        "before",
+        "ignored",
+    ]
 
 
 def gated_handler():
@@ -120,8 +138,10 @@ def gated_handler():
 
 
 def test_sync_queue_two_running_one_waiting_rest_refused():
-    handler, release, entered = gated_handler()
-    client = OpenAI(api_key="sk-x", transport=MockTransport(handler), max_concurrent_requests=2, queue_size=1)
+    handler, release, _entered = gated_handler()
+    client = OpenAI(
+        api_key="sk-x", transport=MockTransport(handler), max_concurrent_requests=2, queue_size=1
+    )
     results, errors = [], []
 
     def call():
@@ -162,8 +182,16 @@ def test_async_queue_counts_fifo_and_cancellation_frees_a_place():
             await release.wait()
             return reply(200, chat_body("ok"))
 
-        client = AsyncOpenAI(api_key="sk-x", transport=AsyncMockTransport(handler), max_concurrent_requests=2, queue_size=2)
-        tasks = [asyncio.ensure_future(client.chat("Hi", extra_headers={"X-N": str(i)})) for i in range(4)]
+        client = AsyncOpenAI(
+            api_key="sk-x",
+            transport=AsyncMockTransport(handler),
+            max_concurrent_requests=2,
+            queue_size=2,
+        )
+        tasks = [
+            asyncio.ensure_future(client.chat("Hi", extra_headers={"X-N": str(i)}))
+            for i in range(4)
+        ]
         for _ in range(20):
             await asyncio.sleep(0)
         assert (client.queue.running, client.queue.waiting) == (2, 2)
@@ -195,7 +223,9 @@ def test_async_cancelling_a_running_call_frees_its_place():
         async def handler(request):
             await asyncio.sleep(10)
 
-        client = AsyncOpenAI(api_key="sk-x", transport=AsyncMockTransport(handler), max_concurrent_requests=1)
+        client = AsyncOpenAI(
+            api_key="sk-x", transport=AsyncMockTransport(handler), max_concurrent_requests=1
+        )
         task = asyncio.ensure_future(client.chat("Hi"))
         for _ in range(5):
             await asyncio.sleep(0)
@@ -220,7 +250,9 @@ def test_sync_client_is_safe_from_sixteen_threads():
         time.sleep(0.001)
         return reply(200, chat_body(request.headers["X-N"]))
 
-    client = OpenAI(api_key="sk-x", transport=MockTransport(handler), max_concurrent_requests=4, queue_size=200)
+    client = OpenAI(
+        api_key="sk-x", transport=MockTransport(handler), max_concurrent_requests=4, queue_size=200
+    )
     results = {}
 
     def worker(n):

@@ -89,7 +89,7 @@ def test_the_download_carries_none_of_the_clients_headers(make_mock_api):
 
 
 def test_a_failing_download_does_not_count_against_the_api_breaker(make_mock_api):
-    from openai_accel import BreakerState, CircuitBreaker
+    from openai_accel import BreakerState, CircuitBreaker, InternalServerError
 
     breaker = CircuitBreaker(failure_threshold=1)
     api = make_mock_api(
@@ -97,7 +97,7 @@ def test_a_failing_download_does_not_count_against_the_api_breaker(make_mock_api
         circuit_breaker=breaker,
         max_retries=0,
     )
-    with pytest.raises(Exception):
+    with pytest.raises(InternalServerError):
         api.call("get_image_bytes", ImageData(url=BLOB_URL))
     assert breaker.state is BreakerState.CLOSED
 
