@@ -29,8 +29,8 @@ from .errors import (
 )
 from .models import (
     ChatChunk,
-    ImageData,
     ChatResponse,
+    ImageData,
     ImageResponse,
     ModerationResponse,
     ToolCall,

@@ -13,11 +13,12 @@ USER = {"role": "user", "content": "Say this is a test"}
 
 
 def chat(
-    http: requests.Session, emulator: Emulator, **body: Any
+    http: requests.Session, emulator: Emulator, *, lazy: bool = False, **body: Any
 ) -> requests.Response:
+    """POST a chat request (``lazy``: leave the body unread, to watch a stream break)."""
     payload: Dict[str, Any] = {"model": "gpt-4o-mini", "messages": [USER]}
     payload.update(body)
-    return http.post(emulator.base_url + "/chat/completions", json=payload)
+    return http.post(emulator.base_url + "/chat/completions", json=payload, stream=lazy)
 
 
 def sse_payloads(raw: bytes) -> List[str]:

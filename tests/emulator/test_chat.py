@@ -140,7 +140,9 @@ def test_logprobs_cover_every_token(http, emulator):
     logprobs = body["choices"][0]["logprobs"]
     tokens = [entry["token"] for entry in logprobs["content"]]
     assert "".join(tokens) == body["choices"][0]["message"]["content"]
-    assert all(entry["logprob"] <= 0 and len(entry["top_logprobs"]) == 1 for entry in logprobs["content"])
+    assert all(
+        entry["logprob"] <= 0 and len(entry["top_logprobs"]) == 1 for entry in logprobs["content"]
+    )
 
 
 def test_reply_headers_carry_request_id_and_rate_limits(http, emulator):

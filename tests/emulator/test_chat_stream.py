@@ -85,9 +85,7 @@ def test_every_chunk_repeats_the_id_and_model(http, emulator):
 def test_obfuscation_padding_can_be_turned_off(http, emulator):
     padded = sse_json(stream(http, emulator).content)
     assert all("obfuscation" in c for c in padded)
-    plain = sse_json(
-        stream(http, emulator, stream_options={"include_obfuscation": False}).content
-    )
+    plain = sse_json(stream(http, emulator, stream_options={"include_obfuscation": False}).content)
     assert all("obfuscation" not in c for c in plain)
 
 
