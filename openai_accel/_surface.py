@@ -45,31 +45,54 @@ def _method_signature(flow: Callable[..., Any]) -> inspect.Signature:
     )
 
 
-def _make_impl(flow: Callable[..., Any], driver_method: str) -> Callable[..., Any]:
-    def impl(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self._driver, driver_method)(flow(self._ctx, *args, **kwargs))
-
-    impl.__name__ = flow.__name__
-    impl.__qualname__ = flow.__qualname__
-    impl.__doc__ = flow.__doc__
-    impl.__module__ = flow.__module__
-    impl.__signature__ = _method_signature(flow)  # type: ignore[attr-defined]
+def describe_as(impl: Callable[..., Any], source: Callable[..., Any]) -> Callable[..., Any]:
+    """Give ``impl`` the name, docstring and signature (``self`` + the rest) of ``source``."""
+    impl.__name__ = source.__name__
+    impl.__qualname__ = source.__qualname__
+    impl.__doc__ = source.__doc__
+    impl.__module__ = source.__module__
+    impl.__signature__ = _method_signature(source)  # type: ignore[attr-defined]
     return impl
 
 
-class call_op(Generic[P, T]):
-    """A method that runs one flow to completion and returns its result."""
+def _flow_runner(flow: Callable[..., Any], driver_method: str) -> Callable[..., Any]:
+    def impl(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self._driver, driver_method)(flow(self._ctx, *args, **kwargs))
 
-    def __init__(self, flow: Callable[Concatenate[Any, P], Flow[T]]) -> None:
-        self._impl = _make_impl(flow, "run")
-        self.__doc__ = flow.__doc__
-        self.__signature__ = _method_signature(flow)
+    return describe_as(impl, flow)
+
+
+class MethodDescriptor:
+    """The runtime half every public-method descriptor shares.
+
+    ``_impl(owner, *args, **kwargs)`` does the work; reading the attribute on
+    an instance binds it (a cheap ``MethodType``), on the class returns the
+    descriptor itself, which carries the docstring and signature for help().
+    Subclasses add only their constructor and the typed ``__get__`` overloads.
+    """
+
+    _impl: Callable[..., Any]
+
+    def _describe(self, impl: Callable[..., Any], source: Callable[..., Any]) -> None:
+        self._impl = impl
+        self.__doc__ = source.__doc__
+        self.__signature__ = _method_signature(source)
 
     def __set_name__(self, owner: Type[Any], name: str) -> None:
         self.__name__ = name
 
     def __call__(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
         return self._impl(obj, *args, **kwargs)
+
+    def _bind(self, obj: Any) -> Any:
+        return self if obj is None else types.MethodType(self._impl, obj)
+
+
+class call_op(MethodDescriptor, Generic[P, T]):
+    """A method that runs one flow to completion and returns its result."""
+
+    def __init__(self, flow: Callable[Concatenate[Any, P], Flow[T]]) -> None:
+        self._describe(_flow_runner(flow, "run"), flow)
 
     @overload
     def __get__(self, obj: None, owner: Any) -> call_op[P, T]: ...
@@ -81,24 +104,14 @@ class call_op(Generic[P, T]):
     def __get__(self, obj: AsyncOwner, owner: Any) -> Callable[P, Awaitable[T]]: ...
 
     def __get__(self, obj: Any, owner: Any) -> Any:
-        if obj is None:
-            return self
-        return types.MethodType(self._impl, obj)
+        return self._bind(obj)
 
 
-class stream_op(Generic[P, Y, T]):
+class stream_op(MethodDescriptor, Generic[P, Y, T]):
     """A method that opens a stream flow: iterate it for ``Y`` items; ``final()`` is ``T``."""
 
     def __init__(self, flow: Callable[Concatenate[Any, P], Flow[T]], item: Type[Y]) -> None:
-        self._impl = _make_impl(flow, "stream")
-        self.__doc__ = flow.__doc__
-        self.__signature__ = _method_signature(flow)
-
-    def __set_name__(self, owner: Type[Any], name: str) -> None:
-        self.__name__ = name
-
-    def __call__(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
-        return self._impl(obj, *args, **kwargs)
+        self._describe(_flow_runner(flow, "stream"), flow)
 
     @overload
     def __get__(self, obj: None, owner: Any) -> stream_op[P, Y, T]: ...
@@ -110,6 +123,4 @@ class stream_op(Generic[P, Y, T]):
     def __get__(self, obj: AsyncOwner, owner: Any) -> Callable[P, AsyncStream[Y, T]]: ...
 
     def __get__(self, obj: Any, owner: Any) -> Any:
-        if obj is None:
-            return self
-        return types.MethodType(self._impl, obj)
+        return self._bind(obj)

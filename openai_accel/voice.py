@@ -11,7 +11,6 @@ an :class:`AsyncVoiceAgent`.
 
 from __future__ import annotations
 
-import types
 from typing import Any, Callable, Dict, Generic, List, Optional, Type, Union, overload
 
 from typing_extensions import Concatenate, ParamSpec
@@ -20,7 +19,7 @@ from ._core.context import ClientCore
 from ._drivers import AsyncDriver, SyncDriver
 from ._ops import voice as voice_ops
 from ._ops.voice import VoiceResponse, VoiceSession
-from ._surface import AsyncOwner, SyncOwner, _method_signature, call_op
+from ._surface import AsyncOwner, MethodDescriptor, SyncOwner, call_op, describe_as
 
 __all__ = ["AsyncVoiceAgent", "VoiceAgent", "VoiceResponse", "agent_factory"]
 
@@ -66,7 +65,7 @@ class AsyncVoiceAgent(_VoiceAgentBase):
     _driver: AsyncDriver
 
 
-class agent_factory(Generic[P]):
+class agent_factory(MethodDescriptor, Generic[P]):
     """A client method that builds a voice agent bound to the client's driver.
 
     Mirrors :class:`~openai_accel._surface.call_op`: declared once on the
@@ -75,10 +74,6 @@ class agent_factory(Generic[P]):
     """
 
     def __init__(self, build: Callable[Concatenate[ClientCore, P], VoiceSession]) -> None:
-        self._build = build
-        self.__doc__ = build.__doc__
-        self.__signature__ = _method_signature(build)
-
         def impl(owner: Any, *args: Any, **kwargs: Any) -> _VoiceAgentBase:
             session = build(owner._ctx, *args, **kwargs)
             driver = owner._driver
@@ -87,19 +82,7 @@ class agent_factory(Generic[P]):
             )
             return cls(session, driver)
 
-        impl.__name__ = build.__name__
-        impl.__qualname__ = build.__qualname__
-        impl.__doc__ = build.__doc__
-        impl.__module__ = build.__module__
-        impl.__signature__ = _method_signature(build)  # type: ignore[attr-defined]
-        self._impl = impl
-
-    def __set_name__(self, owner: Type[Any], name: str) -> None:
-        self.__name__ = name
-        self._impl.__name__ = name
-
-    def __call__(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
-        return self._impl(obj, *args, **kwargs)
+        self._describe(describe_as(impl, build), build)
 
     @overload
     def __get__(self, obj: None, owner: Any) -> agent_factory[P]: ...
@@ -111,6 +94,4 @@ class agent_factory(Generic[P]):
     def __get__(self, obj: AsyncOwner, owner: Any) -> Callable[P, AsyncVoiceAgent]: ...
 
     def __get__(self, obj: Any, owner: Any) -> Any:
-        if obj is None:
-            return self
-        return types.MethodType(self._impl, obj)
+        return self._bind(obj)
