@@ -157,6 +157,17 @@ class Server:
         headers.setdefault("Content-Type", SSE_CONTENT_TYPE)
         response = web.StreamResponse(status=status, headers=headers)
         await response.prepare(request)
+        # A client that hangs up mid-stream (a cancelled call) is no error of the server's.
+        await self._send_events(request, response, payloads, fault)
+        return response
+
+    async def _send_events(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        payloads: List[bytes],
+        fault: Optional[Fault],
+    ) -> None:
         done = bool(payloads) and payloads[-1] == b"[DONE]"
         events = payloads[:-1] if done else payloads
         delay = self.state.stream_chunk_delay
@@ -166,7 +177,7 @@ class Server:
                 await response.write(sse_event(payload))
             await response.write(sse_event(dumps_compact(_STREAM_ERROR)))
             await response.write_eof()
-            return response
+            return
         for index, payload in enumerate(events):
             if cut is not None and index >= cut:
                 break
@@ -175,11 +186,10 @@ class Server:
                 await asyncio.sleep(delay)
         if cut is not None:
             _drop_connection(request, abortive=False)
-            return response
+            return
         if done:
             await response.write(SSE_DONE)
         await response.write_eof()
-        return response
 
     async def _scripted(self, request: web.Request, script: ScriptedResponse) -> web.StreamResponse:
         headers = self._headers(request)
@@ -378,7 +388,7 @@ class Server:
         _images.validate(body)
         count = int(body.get("n") or 1)
         ids = ["img-" + random_alnum(self.state.id_rng, 24) for _ in range(count)]
-        base = f"{request.url.scheme}://{request.host}{IMAGE_ROUTE}"
+        base = f"{request.scheme}://{request.host}{IMAGE_ROUTE}"
         loop = asyncio.get_running_loop()
         reply, stored = await loop.run_in_executor(
             None, _images.generate, body, int(time.time()), ids, base
