@@ -492,7 +492,8 @@ def _answer_text(body: Mapping[str, Any]) -> str:
     return text
 
 
-def _apply_stop(text: str, stop: Any) -> Tuple[str, bool]:
+def _apply_stop(text: str, stop: Any) -> str:
+    """The text up to the first stop sequence (which the API never includes)."""
     sequences = [stop] if isinstance(stop, str) else list(stop or [])
     cut = len(text)
     for sequence in sequences:
@@ -500,7 +501,7 @@ def _apply_stop(text: str, stop: Any) -> Tuple[str, bool]:
             position = text.find(sequence)
             if 0 <= position < cut:
                 cut = position
-    return text[:cut], cut < len(text)
+    return text[:cut]
 
 
 def _logprobs(text: str, top: int) -> Dict[str, Any]:
@@ -574,7 +575,7 @@ def plan(body: Mapping[str, Any], rng: random.Random) -> ChatPlan:
                 completion_tokens += count_tokens(name) + count_tokens(text) + 3
             choices.append(ChoicePlan(None, tool_calls, "tool_calls", None))
             continue
-        text, _ = _apply_stop(_answer_text(body), body.get("stop"))
+        text = _apply_stop(_answer_text(body), body.get("stop"))
         finish = "stop"
         tokens = pieces(text)
         if budget is not None and len(tokens) > int(budget) - reasoning_tokens:

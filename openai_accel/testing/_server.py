@@ -122,6 +122,9 @@ class Server:
         kind = ratelimit if ratelimit is not None else _ratelimit_kind(request.path)
         headers.update(ratelimit_headers(kind, tokens))
         headers["x-request-id"] = _call().request_id
+        fault = _call().fault
+        if fault is not None and fault.should_retry is not None:  # a hint on a normal reply
+            headers.update(fault_headers(fault))
         return headers
 
     def _json(
@@ -158,7 +161,8 @@ class Server:
         response = web.StreamResponse(status=status, headers=headers)
         await response.prepare(request)
         # A client that hangs up mid-stream (a cancelled call) is no error of the server's.
-        await self._send_events(request, response, payloads, fault)
+        with contextlib.suppress(ConnectionError):
+            await self._send_events(request, response, payloads, fault)
         return response
 
     async def _send_events(
@@ -227,7 +231,8 @@ class Server:
         headers.update(extra)
         return web.Response(status=status, body=body, headers=headers)
 
-    def _record(self, request: web.Request, raw: bytes) -> None:
+    def _record(self, request: web.Request, raw: bytes, call: _Call) -> None:
+        """Decode the body (JSON or multipart) into ``call`` and keep the request."""
         parsed: Any = None
         form: Optional[Dict[str, Any]] = None
         boundary = boundary_of(request.headers.get("Content-Type", ""))
@@ -237,9 +242,9 @@ class Server:
             try:
                 parsed = json.loads(raw.decode("utf-8"))
             except ValueError:
-                _call().bad_json = True
-        _call().json = parsed
-        _call().form = form
+                call.bad_json = True
+        call.json = parsed
+        call.form = form
         peer = None
         transport = request.transport
         if transport is not None:
@@ -256,7 +261,7 @@ class Server:
                 body=raw,
                 query=dict(request.query),
                 received_at=time.time(),
-                request_id=_call().request_id,
+                request_id=call.request_id,
                 peer=peer,
             )
         )
@@ -285,7 +290,7 @@ class Server:
             return self._error(
                 request, err.ApiError(413, f"Maximum content size limit ({MAX_BODY}) exceeded")
             )
-        self._record(request, raw)
+        self._record(request, raw, call)
         form = call.form
         body = call.json
         streaming = (isinstance(body, dict) and body.get("stream") is True) or (
@@ -310,10 +315,7 @@ class Server:
                 return await self._scripted(request, script)
             if call.bad_json:
                 raise err.invalid_json()
-            response = await handler(request)
-            if fault is not None and fault.should_retry is not None:
-                response.headers.update(fault_headers(fault))
-            return response
+            return await handler(request)
         except err.ApiError as error:
             return self._error(request, error)
         except web.HTTPMethodNotAllowed:

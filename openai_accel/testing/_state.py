@@ -70,8 +70,9 @@ class EmulatorState:
             self.faults.clear()
             self.images.clear()
             self.connections = 0
+            # Only the fault coin tosses restart: ids keep their sequence, so a client that
+            # outlives a reset never sees a request id twice.
             self.fault_rng = random.Random(self.seed)
-            self.id_rng = random.Random(self.seed + 1)
 
     def record(self, request: ReceivedRequest) -> None:
         with self.lock:

@@ -260,7 +260,7 @@ class Emulator:
         self._state.add_fault(attrs.evolve(fault, **changes) if changes else fault)
 
     def reset(self) -> None:
-        """Forget scripts, faults, received requests and counters; reseed the RNGs."""
+        """Forget scripts, faults, received requests and counters; restart the fault RNG."""
         self._state.reset()
 
 
