@@ -15,7 +15,18 @@ import functools
 import inspect
 import threading
 import time
-from typing import Any, AsyncIterator, Callable, Dict, Generic, Iterator, List, Optional, TypeVar
+from typing import (
+    Any,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Generic,
+    Iterator,
+    List,
+    Optional,
+    Tuple,
+    TypeVar,
+)
 
 from ._core.effects import (
     Acquire,
@@ -145,26 +156,38 @@ class SyncDriver:
 
 
 class _FlowCursor(Generic[Y, R]):
-    """Where a flow stands: the part of stepping both stream types share."""
+    """Where a flow stands: all of the stepping both stream types share.
+
+    ``_resume`` sends the last effect's outcome in and returns the next effect
+    to perform, or ``None`` when the flow emitted an item (kept in
+    ``_item``). When the flow returns, its value is kept for ``final()`` and
+    ``_stop`` (StopIteration or StopAsyncIteration) is raised. The drivers'
+    iterators are then just "perform until an item comes out".
+    """
+
+    _stop: type = StopIteration
 
     def __init__(self, flow: Flow[R]) -> None:
         self._flow = flow
         self._done = False
         self._result: Any = None
+        self._item: Any = None
 
-    def _advance(self, value: Any, error: Optional[BaseException]) -> Any:
-        """Send a result (or throw an error) in; return the next effect.
-
-        Raises ``_Finished`` when the flow returns; its value is kept for ``final()``.
-        """
+    def _resume(self, value: Any = None, error: Optional[BaseException] = None) -> Any:
+        if self._done:
+            raise self._stop
         try:
-            return self._flow.throw(error) if error is not None else self._flow.send(value)
+            effect = self._flow.throw(error) if error is not None else self._flow.send(value)
         except StopIteration as stop:
             self._done, self._result = True, stop.value
-            raise _Finished from None
+            raise self._stop from None
         except BaseException:
             self._done = True
             raise
+        if type(effect) is Emit:
+            self._item = effect.value
+            return None
+        return effect
 
     def result(self) -> R:
         return self._result  # type: ignore[no-any-return]
@@ -175,8 +198,20 @@ class _FlowCursor(Generic[Y, R]):
         self._flow.close()
 
 
-class _Finished(Exception):
-    pass
+def _outcome(perform: Callable[[Any], Any], effect: Any) -> Tuple[Any, Optional[BaseException]]:
+    try:
+        return perform(effect), None
+    except BaseException as exc:
+        return None, exc
+
+
+async def _outcome_of_awaited(
+    perform: Callable[[Any], Any], effect: Any
+) -> Tuple[Any, Optional[BaseException]]:
+    try:
+        return await perform(effect), None
+    except BaseException as exc:
+        return None, exc
 
 
 class Stream(_FlowCursor[Y, R]):
@@ -194,17 +229,10 @@ class Stream(_FlowCursor[Y, R]):
         return self
 
     def __next__(self) -> Y:
-        value: Any = None
-        error: Optional[BaseException] = None
-        while not self._done:
-            try:
-                effect = self._advance(value, error)
-            except _Finished:
-                break
-            if type(effect) is Emit:
-                return effect.value  # type: ignore[no-any-return]
-            value, error = _perform_sync(self._driver, effect)
-        raise StopIteration
+        effect = self._resume()
+        while effect is not None:
+            effect = self._resume(*_outcome(self._driver.perform, effect))
+        return self._item  # type: ignore[no-any-return]
 
     def final(self) -> R:
         """What the stream assembled; reads the rest of the stream first if needed."""
@@ -219,13 +247,6 @@ class Stream(_FlowCursor[Y, R]):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _perform_sync(driver: SyncDriver, effect: Any) -> Any:
-    try:
-        return driver.perform(effect), None
-    except BaseException as exc:
-        return None, exc
 
 
 class AsyncDriver:
@@ -285,6 +306,8 @@ class AsyncDriver:
 class AsyncStream(_FlowCursor[Y, R]):
     """The asyncio twin of :class:`Stream`: ``async for``, ``async with``, ``final()``."""
 
+    _stop = StopAsyncIteration
+
     def __init__(self, driver: AsyncDriver, flow: Flow[R]) -> None:
         super().__init__(flow)
         self._driver = driver
@@ -293,21 +316,10 @@ class AsyncStream(_FlowCursor[Y, R]):
         return self
 
     async def __anext__(self) -> Y:
-        value: Any = None
-        error: Optional[BaseException] = None
-        while not self._done:
-            try:
-                effect = self._advance(value, error)
-            except _Finished:
-                break
-            if type(effect) is Emit:
-                return effect.value  # type: ignore[no-any-return]
-            value, error = None, None
-            try:
-                value = await self._driver.perform(effect)
-            except BaseException as exc:
-                error = exc
-        raise StopAsyncIteration
+        effect = self._resume()
+        while effect is not None:
+            effect = self._resume(*(await _outcome_of_awaited(self._driver.perform, effect)))
+        return self._item  # type: ignore[no-any-return]
 
     def final(self) -> R:
         """What the stream assembled; the stream must have been read to its end."""
