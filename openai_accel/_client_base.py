@@ -15,6 +15,8 @@ from ._core.admission import AdmissionState
 from ._core.breaker import CircuitBreaker, CircuitBreakerProtocol
 from ._core.context import ClientCore
 from ._core.metrics import RequestMetrics, make_recorder
+from ._drivers import AsyncDriver, SyncDriver
+from ._gates import AsyncGate, ThreadGate
 from ._ops import audio as audio_ops
 from ._ops import chat as chat_ops
 from ._ops import embeddings as embedding_ops
@@ -29,34 +31,9 @@ from .voice import agent_factory
 __all__ = ["ClientBase"]
 
 
-class _QueueView:
-    """Read-only view of the request queue: ``running`` and ``waiting`` counts."""
-
-    def __init__(self, state: AdmissionState) -> None:
-        self._state = state
-
-    @property
-    def running(self) -> int:
-        return self._state.running
-
-    @property
-    def waiting(self) -> int:
-        return self._state.waiting
-
-    @property
-    def max_concurrent(self) -> int:
-        return self._state.max_concurrent
-
-    @property
-    def queue_size(self) -> int:
-        return self._state.queue_size
-
-    def __repr__(self) -> str:
-        return f"RequestQueue(running={self.running}, waiting={self.waiting})"
-
-
 class ClientBase:
     _ctx: ClientCore
+    _driver: Union[SyncDriver, AsyncDriver]
 
     def __init__(
         self,
@@ -165,8 +142,9 @@ class ClientBase:
         return self._ctx.breaker
 
     @property
-    def queue(self) -> _QueueView:
-        return _QueueView(self._ctx.admission)
+    def queue(self) -> Union[ThreadGate, AsyncGate]:
+        """The request queue: ``running`` and ``waiting`` counts, and its limits."""
+        return self._driver.gate
 
     @property
     def recent_requests(self) -> Mapping[str, RequestMetrics]:

@@ -45,20 +45,43 @@ class _ThreadWaiter:
         self.event: Optional[threading.Event] = None
 
 
-class ThreadGate:
-    """Admission for the blocking client: threads block on a per-waiter Event."""
+class _Gate:
+    """What both gates show: the counts (``client.queue`` is the driver's gate)."""
 
     def __init__(self, state: AdmissionState) -> None:
         self._state = state
-        self._lock = threading.Lock()
 
     @property
     def running(self) -> int:
+        """Calls holding a place now (at most ``max_concurrent``)."""
         return self._state.running
 
     @property
     def waiting(self) -> int:
+        """Calls waiting in line (at most ``queue_size``)."""
         return self._state.waiting
+
+    @property
+    def max_concurrent(self) -> int:
+        return self._state.max_concurrent
+
+    @property
+    def queue_size(self) -> int:
+        return self._state.queue_size
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(running={self.running}/{self.max_concurrent}, "
+            f"waiting={self.waiting}/{self.queue_size})"
+        )
+
+
+class ThreadGate(_Gate):
+    """Admission for the blocking client: threads block on a per-waiter Event."""
+
+    def __init__(self, state: AdmissionState) -> None:
+        super().__init__(state)
+        self._lock = threading.Lock()
 
     def acquire(self, timeout: Optional[float] = None) -> None:
         """Take a slot, waiting in line if needed.
@@ -103,9 +126,6 @@ class ThreadGate:
         if handed_over:
             self.release()
 
-    def __repr__(self) -> str:
-        return f"ThreadGate({self._state!r})"
-
 
 class _AsyncWaiter:
     """A queue token; its Future is created in the running loop only when needed."""
@@ -116,7 +136,7 @@ class _AsyncWaiter:
         self.future: Optional[asyncio.Future[None]] = None
 
 
-class AsyncGate:
+class AsyncGate(_Gate):
     """Admission for the asyncio client: tasks await a per-waiter Future.
 
     All methods must be called from the thread running the event loop; that
@@ -124,17 +144,6 @@ class AsyncGate:
     The loop is looked up when a task first has to wait, which lets a gate be
     built before any loop exists.
     """
-
-    def __init__(self, state: AdmissionState) -> None:
-        self._state = state
-
-    @property
-    def running(self) -> int:
-        return self._state.running
-
-    @property
-    def waiting(self) -> int:
-        return self._state.waiting
 
     async def acquire(self, timeout: Optional[float] = None) -> None:
         """Take a slot, waiting in line if needed.
@@ -183,6 +192,3 @@ class AsyncGate:
             return
         if self._state.cancel(waiter):
             future.set_exception(_timed_out(timeout, self._state))
-
-    def __repr__(self) -> str:
-        return f"AsyncGate({self._state!r})"
