@@ -270,3 +270,20 @@ def test_sync_client_is_safe_from_sixteen_threads():
     assert sorted(seen) == sorted(results)
     assert len(client.recent_requests) == 320
     assert (client.queue.running, client.queue.waiting) == (0, 0)
+
+
+def test_queue_timeout_bounds_the_wait_for_a_place():
+    handler, release, _entered = gated_handler()
+    client = OpenAI(api_key="sk-x", transport=MockTransport(handler), max_concurrent_requests=1)
+    holder = threading.Thread(target=client.chat, args=("Hi",))
+    holder.start()
+    deadline = time.monotonic() + 5
+    while client.queue.running != 1 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    try:
+        with pytest.raises(QueueFullError, match="waited"):
+            client.chat("Hi", queue_timeout=0.05)
+        assert client.queue.waiting == 0
+    finally:
+        release.set()
+        holder.join(5)

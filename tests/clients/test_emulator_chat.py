@@ -63,9 +63,18 @@ def test_connections_are_reused_after_streams(api, openai_emulator):
 
 def test_a_stream_cut_mid_way_raises_stream_error(api, openai_emulator):
     openai_emulator.inject(Fault(cut_stream_after=3))
-    with pytest.raises(StreamError, match=r"\[DONE\]|connection|ended"):
+    with pytest.raises(StreamError, match=r"\[DONE\]|connection|ended|broke off"):
         api.stream("stream_chat", "hello there my friend")
     assert api.client.queue.running == 0
+    # part of the answer had reached the caller: the stream is not re-sent
+    assert openai_emulator.request_count("/v1/chat/completions") == 1
+
+
+def test_a_stream_refused_before_its_first_byte_is_retried(api, openai_emulator):
+    openai_emulator.inject(Fault(status=503), count=1)
+    _, final = api.stream("stream_chat", "hello")
+    assert final.content == "You said: hello"
+    assert openai_emulator.request_count("/v1/chat/completions") == 2
 
 
 def test_an_error_event_in_a_stream_raises_stream_error(api, openai_emulator):
