@@ -35,21 +35,27 @@ _COMPLETION_TOKENS_MODELS = ("o1", "o3", "o4", "gpt-5")
 _DRAIN_LIMIT = 65536
 
 
+_NOT_A_CONVERSATION = "messages must be a non-empty list of message dicts"
+
+
 def _messages(messages: Messages) -> List[Dict[str, Any]]:
+    """A new list of the caller's messages, checked; dicts are not copied (never mutated)."""
     if isinstance(messages, str):
         return [{"role": "user", "content": messages}]
-    if not isinstance(messages, Sequence) or not messages:
-        raise BadRequestError(
-            "messages must be a non-empty list of message dicts", param="messages"
-        )
-    result = []
+    is_sequence = isinstance(messages, (list, tuple)) or isinstance(messages, Sequence)
+    if not is_sequence or not messages:
+        raise BadRequestError(_NOT_A_CONVERSATION, param="messages")
+    result: List[Dict[str, Any]] = []
     for index, message in enumerate(messages):
-        if not isinstance(message, Mapping) or "role" not in message:
+        if type(message) is dict and "role" in message:
+            result.append(message)  # the fast path: a plain dict
+        elif isinstance(message, Mapping) and "role" in message:
+            result.append(dict(message))
+        else:
             raise BadRequestError(
                 f"messages[{index}] must be a dict with a 'role' key, got {message!r:.80}",
                 param=f"messages[{index}]",
             )
-        result.append(dict(message))
     return result
 
 
