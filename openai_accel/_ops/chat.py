@@ -42,7 +42,7 @@ def _messages(messages: Messages) -> List[Dict[str, Any]]:
     """A new list of the caller's messages, checked; dicts are not copied (never mutated)."""
     if isinstance(messages, str):
         return [{"role": "user", "content": messages}]
-    is_sequence = isinstance(messages, (list, tuple)) or isinstance(messages, Sequence)
+    is_sequence = isinstance(messages, (list, tuple, Sequence))  # list first: the common case
     if not is_sequence or not messages:
         raise BadRequestError(_NOT_A_CONVERSATION, param="messages")
     result: List[Dict[str, Any]] = []
