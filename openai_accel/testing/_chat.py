@@ -179,14 +179,7 @@ def _validate_messages(messages: Any) -> None:
                 ids.remove(call_id)
             continue
         if pending and pending[-1][1]:
-            assistant_index, missing = pending[-1]
-            raise err.ApiError(
-                400,
-                "An assistant message with 'tool_calls' must be followed by tool messages "
-                "responding to each 'tool_call_id'. The following tool_call_ids did not have "
-                f"response messages: {', '.join(missing)}",
-                param=f"messages.[{assistant_index}].role",
-            )
+            raise _unanswered_tool_calls(*pending[-1])
         pending = []
         if role == "assistant":
             calls = message.get("tool_calls")
@@ -198,14 +191,7 @@ def _validate_messages(messages: Any) -> None:
             elif "content" not in message and not message.get("function_call"):
                 raise err.missing_parameter(f"{where}.content")
     if pending and pending[-1][1]:
-        assistant_index, missing = pending[-1]
-        raise err.ApiError(
-            400,
-            "An assistant message with 'tool_calls' must be followed by tool messages "
-            "responding to each 'tool_call_id'. The following tool_call_ids did not have "
-            f"response messages: {', '.join(missing)}",
-            param=f"messages.[{assistant_index}].role",
-        )
+        raise _unanswered_tool_calls(*pending[-1])
 
 
 def _validate_part(part: Any, where: str) -> None:
@@ -726,3 +712,14 @@ def stream_chunks(
             final["obfuscation"] = final.pop("obfuscation")
         chunks.append(final)
     return chunks
+
+
+def _unanswered_tool_calls(assistant_index: int, missing: List[str]) -> err.ApiError:
+    """The real API's 400 for an assistant tool call with no ``tool`` reply."""
+    return err.ApiError(
+        400,
+        "An assistant message with 'tool_calls' must be followed by tool messages "
+        "responding to each 'tool_call_id'. The following tool_call_ids did not have "
+        f"response messages: {', '.join(missing)}",
+        param=f"messages.[{assistant_index}].role",
+    )
