@@ -21,6 +21,7 @@ from ._ops import audio as audio_ops
 from ._ops import chat as chat_ops
 from ._ops import embeddings as embedding_ops
 from ._ops import images as image_ops
+from ._ops import models as model_ops
 from ._ops import moderation as moderation_ops
 from ._ops import voice as voice_ops
 from ._surface import call_op, stream_op
@@ -120,6 +121,7 @@ class ClientBase:
     speech_to_text = call_op(audio_ops.speech_to_text)
     translate_audio = call_op(audio_ops.translate_audio)
     create_voice_agent = agent_factory(voice_ops.create_voice_agent)
+    list_models = call_op(model_ops.list_models)
 
     # -- model facts --------------------------------------------------------
     @staticmethod

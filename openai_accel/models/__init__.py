@@ -19,6 +19,7 @@ from .chat import (
 from .misc import (
     ImageData,
     ImageResponse,
+    ModelCard,
     ModerationResponse,
     ModerationResult,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "FunctionDelta",
     "ImageData",
     "ImageResponse",
+    "ModelCard",
     "ModerationResponse",
     "ModerationResult",
     "PromptTokensDetails",

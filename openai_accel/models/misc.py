@@ -44,3 +44,13 @@ class ImageResponse:
     usage: Optional[Dict[str, Any]] = None
     raw: Dict[str, Any] = library_field(factory=dict)
     request_id: Optional[str] = library_field()
+
+
+@attrs.define
+class ModelCard:
+    """One entry of the model list."""
+
+    id: str = ""
+    created: int = 0
+    owned_by: str = ""
+    raw: Dict[str, Any] = library_field(factory=dict)

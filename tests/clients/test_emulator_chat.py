@@ -134,3 +134,10 @@ def test_streamed_tool_calls_assemble_into_valid_json(api):
     assert isinstance(json.loads(call.function.arguments)["city"], str)
     fragments = [c for c in chunks if c.tool_calls]
     assert len(fragments) > 1  # the arguments arrived in pieces
+
+
+def test_list_models(api):
+    models = api.call("list_models")
+    ids = [m.id for m in models]
+    assert "gpt-4o-mini" in ids and "whisper-1" in ids
+    assert all(m.owned_by for m in models)
