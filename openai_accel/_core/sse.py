@@ -64,7 +64,12 @@ class SSEDecoder:
     per-byte Python loop.
     """
 
-    def __init__(self) -> None:
+    #: A line longer than this is refused: a server (or a proxy) that never
+    #: sends a line end must not make the client buffer without limit.
+    DEFAULT_MAX_LINE = 16 * 1024 * 1024
+
+    def __init__(self, *, max_line: int = DEFAULT_MAX_LINE) -> None:
+        self._max_line = max_line
         # Bytes after the last line end seen so far (an unterminated line).
         self._partial = bytearray()
         self._bom_checked = False
@@ -125,6 +130,7 @@ class SSEDecoder:
         cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
         if cut < 0:
             self._partial += chunk
+            self._check_line_length()
             return []
         if self._partial:
             self._partial += chunk[: cut + 1]
@@ -134,7 +140,15 @@ class SSEDecoder:
             block = chunk[: cut + 1]
             self._partial += chunk[cut + 1 :]
         self._skip_lf = not self._partial and block.endswith(b"\r")
+        self._check_line_length()
         return self._process(block)
+
+    def _check_line_length(self) -> None:
+        if len(self._partial) > self._max_line:
+            raise StreamError(
+                f"stream line longer than {self._max_line} bytes without a line end; "
+                "refusing to buffer more"
+            )
 
     def close(self) -> List[ServerSentEvent]:
         """Signal end of input.

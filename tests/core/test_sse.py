@@ -515,3 +515,18 @@ def test_audio_recording_with_crlf_decodes_transcript() -> None:
     assert "".join(deltas) == "Hello world, this is a test."
     assert payloads[-1]["type"] == "transcript.text.done"
     assert payloads[-1]["usage"]["total_tokens"] == 27
+
+
+def test_a_line_without_end_beyond_the_limit_is_refused():
+    from openai_accel.errors import StreamError
+
+    decoder = SSEDecoder(max_line=64)
+    decoder.feed(b"data: " + b"x" * 50)
+    with pytest.raises(StreamError, match="longer than 64 bytes"):
+        decoder.feed(b"y" * 20)
+
+
+def test_long_lines_within_the_limit_are_fine():
+    decoder = SSEDecoder(max_line=64)
+    events = decoder.feed(b"data: " + b"x" * 50 + b"\n\n")
+    assert events[0].data == "x" * 50
