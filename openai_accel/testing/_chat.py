@@ -255,15 +255,7 @@ def _function_tools(body: Mapping[str, Any]) -> List[Dict[str, Any]]:
 
 def validate(body: Any) -> None:
     """Reject what the real API rejects, with its wording (raises :class:`ApiError`)."""
-    if not isinstance(body, Mapping):
-        raise err.invalid_json()
-    for key in body:
-        if key not in KNOWN_PARAMETERS:
-            raise err.unrecognized_argument(key)
-    if "model" not in body:
-        raise err.missing_parameter("model")
-    if "messages" not in body:
-        raise err.missing_parameter("messages")
+    err.check_body(body, KNOWN_PARAMETERS, ("model", "messages"))
     model = body["model"]
     if not isinstance(model, str):
         raise err.invalid_type("model", "a string", model)

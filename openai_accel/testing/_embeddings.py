@@ -58,15 +58,7 @@ def _inputs(raw: Any) -> List[InputItem]:
 
 
 def validate(body: Any) -> None:
-    if not isinstance(body, Mapping):
-        raise err.invalid_json()
-    for key in body:
-        if key not in KNOWN_PARAMETERS:
-            raise err.unrecognized_argument(key)
-    if "input" not in body:
-        raise err.missing_parameter("input")
-    if "model" not in body:
-        raise err.missing_parameter("model")
+    err.check_body(body, KNOWN_PARAMETERS, ("input", "model"))
     inputs = _inputs(body["input"])
     if len(inputs) > MAX_INPUTS:
         raise err.above_maximum("input", len(inputs), MAX_INPUTS)

@@ -8,7 +8,7 @@ one helper here instead of being retyped at every call site.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Optional, Sequence
+from typing import Any, Collection, Dict, Iterable, Mapping, Optional, Sequence
 
 from ._wire import error_body
 
@@ -193,3 +193,16 @@ def internal_error() -> ApiError:
         "The server had an error while processing your request. Sorry about that!",
         type_="server_error",
     )
+
+
+def check_body(body: Any, known: Collection[str], required: Iterable[str]) -> None:
+    """The checks every strict JSON endpoint makes first, in the real API's order:
+    a JSON object, no unknown argument, every required one present."""
+    if not isinstance(body, Mapping):
+        raise invalid_json()
+    for key in body:
+        if key not in known:
+            raise unrecognized_argument(key)
+    for name in required:
+        if name not in body:
+            raise missing_parameter(name)
