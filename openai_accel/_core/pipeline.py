@@ -10,7 +10,6 @@ stream ends or is closed (``Exchange.close``).
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Callable, Mapping, Optional, Protocol, TypeVar
 
 import attrs
@@ -19,6 +18,7 @@ from ..errors import APIConnectionError, OpenAIError, StreamError, error_from_re
 from .breaker import CircuitBreakerProtocol, counts_as_failure
 from .effects import Flow, Slot, acquire, read_all, read_chunk, send, sleep
 from .http import HttpRequest, HttpResponse
+from .log import attempt_started, log_attempt, log_retry
 from .metrics import MetricsRecorder, RequestMetrics
 from .request import ApiCall, body_size
 from .response import decode_json
@@ -26,7 +26,6 @@ from .retry import RetrySettings, decide
 
 __all__ = ["CoreContext", "Exchange", "call_json", "call_raw", "open_exchange"]
 
-logger = logging.getLogger("openai_accel")
 T = TypeVar("T")
 
 
@@ -91,13 +90,7 @@ def _breaker_verdict(
 def _notify_retry(
     ctx: CoreContext, call: ApiCall, attempt: int, delay: float, error: OpenAIError
 ) -> None:
-    logger.info(
-        "openai_accel: retrying %s in %.3fs after attempt %d failed: %s",
-        call.endpoint.name,
-        delay,
-        attempt,
-        error,
-    )
+    log_retry(call.endpoint.name, attempt, delay, error)
     if ctx.on_retry is not None:
         ctx.on_retry(attempt=attempt, delay=delay, error=error, endpoint=call.endpoint.name)
 
@@ -158,7 +151,9 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
             breaker_engaged = True
         while True:
             attempt += 1
+            log_mark = attempt_started()
             response, slot, error = yield from _attempt(request, call.options.queue_timeout)
+            log_attempt(log_mark, request, attempt, response, error)
             if response is not None:
                 _breaker_verdict(breaker, None)
                 if response.stream is None:  # the whole body is here: free the place now
