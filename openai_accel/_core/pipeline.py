@@ -19,7 +19,7 @@ from .breaker import CircuitBreakerProtocol, counts_as_failure
 from .effects import Flow, Slot, acquire, read_all, read_chunk, send, sleep
 from .http import HttpRequest, HttpResponse
 from .log import attempt_started, log_attempt, log_retry
-from .metrics import MetricsRecorder, RequestMetrics
+from .metrics import MetricsRecorder, RequestMetrics, note_reply
 from .request import ApiCall, body_size
 from .response import decode_json
 from .retry import RetrySettings, decide
@@ -189,8 +189,15 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
 
 
 def finish_ok(
-    ctx: CoreContext, exchange: Exchange, *, usage: Any = None, response_size: Optional[int] = None
+    ctx: CoreContext,
+    exchange: Exchange,
+    *,
+    usage: Any = None,
+    response_size: Optional[int] = None,
+    reply: Any = None,
 ) -> None:
+    if isinstance(reply, Mapping) and getattr(ctx.recorder, "enabled", True):
+        note_reply(exchange.metrics, reply)
     ctx.finish_metrics(
         exchange.metrics,
         success=True,
@@ -237,7 +244,10 @@ def call_json(ctx: CoreContext, call: ApiCall, parse: Callable[[Any, Exchange], 
     except BaseException as exc:
         finish_error(ctx, exchange, exc, response_size=len(exchange.response.content))
         raise
-    finish_ok(ctx, exchange, usage=data.get("usage") if isinstance(data, dict) else None)
+    if isinstance(data, dict):
+        finish_ok(ctx, exchange, usage=data.get("usage"), reply=data)
+    else:
+        finish_ok(ctx, exchange)
     return result
 
 
