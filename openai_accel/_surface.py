@@ -77,6 +77,9 @@ class MethodDescriptor:
         self._impl = impl
         self.__doc__ = source.__doc__
         self.__signature__ = _method_signature(source)
+        # obs: ``inspect.unwrap`` reaches a function, so documentation tools
+        # (Sphinx autodoc) show this as a method with its signature, not as an attribute.
+        self.__wrapped__ = impl
 
     def __set_name__(self, owner: Type[Any], name: str) -> None:
         self.__name__ = name

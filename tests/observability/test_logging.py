@@ -102,11 +102,19 @@ def test_no_secret_reaches_the_log_even_when_the_server_echoes_it(make_mock_api,
     assert "Authorization" not in caplog.text
 
 
-def test_disabled_logging_formats_nothing(make_mock_api, monkeypatch):
+@pytest.fixture
+def level_restored():
+    """Tests set the logger's level with setLevel (which clears isEnabledFor's cache)."""
+    saved = log.logger.level
+    yield log.logger.setLevel
+    log.logger.setLevel(saved)
+
+
+def test_disabled_logging_formats_nothing(make_mock_api, monkeypatch, level_restored):
     """With the logger off, no record is created: log_attempt returns before logging."""
     made = []
     monkeypatch.setattr(log.logger, "makeRecord", lambda *a, **k: made.append(a))
-    monkeypatch.setattr(log.logger, "level", logging.WARNING)
+    level_restored(logging.WARNING)
     api = make_mock_api(flaky(1), **FAST)
     api.call("chat", "Hi")
     assert made == []
@@ -128,16 +136,16 @@ def test_redact_masks_keys_and_tokens(text, expected):
 
 
 @pytest.mark.parametrize("value, level", [("debug", logging.DEBUG), ("INFO", logging.INFO)])
-def test_openai_log_sets_the_level(value, level, monkeypatch):
-    monkeypatch.setattr(log.logger, "level", logging.NOTSET)
+def test_openai_log_sets_the_level(value, level, monkeypatch, level_restored):
+    level_restored(logging.NOTSET)
     monkeypatch.setattr(log.logger, "handlers", [logging.NullHandler()])
     assert configure_from_env({"OPENAI_LOG": value}) == level
     assert log.logger.level == level
     assert len(log.logger.handlers) == 1  # the application's handler is kept, none added
 
 
-def test_openai_log_unset_changes_nothing(monkeypatch):
-    monkeypatch.setattr(log.logger, "level", logging.NOTSET)
+def test_openai_log_unset_changes_nothing(level_restored):
+    level_restored(logging.NOTSET)
     assert configure_from_env({}) is None
     assert log.logger.level == logging.NOTSET
 
