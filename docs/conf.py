@@ -6,6 +6,8 @@ itself, so the docs can never name a release other than the code they describe.
 
 from __future__ import annotations
 
+import importlib.util
+
 import openai_accel
 
 project = "openai_accel"
@@ -26,8 +28,11 @@ autodoc_default_options = {"show-inheritance": True}
 # The annotations are written for mypy; the signature line shows them as written.
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
-# Optional dependencies the reference mentions but a docs build need not install.
-autodoc_mock_imports = ["opentelemetry"]
+# Optional dependencies the reference mentions but a docs-only install (the docs
+# extra) lacks: OpenTelemetry, and pytest for the pytest plugin's page section.
+autodoc_mock_imports = [
+    name for name in ("opentelemetry", "pytest") if importlib.util.find_spec(name) is None
+]
 
 html_theme = "furo"
 html_title = f"openai_accel {release}"

@@ -76,7 +76,7 @@ def _server(base_url: str) -> Tuple[Optional[str], Optional[int]]:
 def _import_otel() -> Tuple[Any, Any]:
     try:
         from opentelemetry import metrics, trace
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    except ImportError as exc:
         raise ImportError(
             "telemetry='otel' needs the opentelemetry-api package: "
             'pip install "openai-accel[otel]"'

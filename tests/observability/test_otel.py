@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Dict, List
 
 import pytest
@@ -182,3 +183,11 @@ def test_without_telemetry_no_sink_is_installed(make_mock_api):
 )
 def test_operation_names(request_type, name):
     assert operation_name(request_type) == name
+
+
+def test_telemetry_without_opentelemetry_installed_says_which_extra(monkeypatch):
+    from openai_accel import OpenAI
+
+    monkeypatch.setitem(sys.modules, "opentelemetry", None)  # import now raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "openai-accel\[otel\]"'):
+        OpenAI(api_key="sk-test", telemetry="otel")
