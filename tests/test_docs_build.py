@@ -69,3 +69,24 @@ def test_the_reference_lists_enum_members_errors_results_and_testing(built):
 def test_every_page_footer_shows_the_version(built):
     assert f"version {openai_accel.__version__}" in page_text(built, "index.html")
     assert f"version {openai_accel.__version__}" in page_text(built, "architecture.html")
+
+
+def signature(built: Path, anchor: str) -> str:
+    """The visible signature line of the object with this id (up to its permalink mark)."""
+    markup = (built / "api.html").read_text(encoding="utf-8")
+    start = markup.index(f'id="{anchor}"')
+    line = markup[start : markup.index("</dt>", start)]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", line.split(">", 1)[1])))
+
+
+@pytest.mark.parametrize(
+    "anchor, returns",
+    [
+        ("openai_accel.OpenAI.chat", "→ ChatResponse"),
+        ("openai_accel.AsyncOpenAI.chat", "→ Awaitable[ChatResponse]"),
+        ("openai_accel.OpenAI.stream_chat", "→ Stream[ChatChunk, ChatResponse]"),
+        ("openai_accel.AsyncOpenAI.stream_chat", "→ AsyncStream[ChatChunk, ChatResponse]"),
+    ],
+)
+def test_the_reference_shows_what_each_client_returns(built, anchor, returns):
+    assert signature(built, anchor).rstrip("¶ ").endswith(returns)
