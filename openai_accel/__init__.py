@@ -46,6 +46,11 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
+# obs: OPENAI_LOG=info|debug, read once at import.
+from ._log_env import configure_from_env as _configure_logging
+
+_configure_logging()
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",

@@ -7,7 +7,7 @@ only decides which driver performs the effects (``OpenAI``: blocking,
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from . import model_info
 from ._config import ClientConfig, TimeoutArg, resolve_config
@@ -26,6 +26,7 @@ from ._ops import moderation as moderation_ops
 from ._ops import voice as voice_ops
 from ._surface import call_op, stream_op
 from .models.chat import ChatChunk
+from .otel import telemetry_sinks
 from .statsd_sink import make_statsd_sink
 from .voice import agent_factory
 
@@ -63,6 +64,7 @@ class ClientBase:
         statsd: Any = None,
         transport: Any = None,
         default_headers: Optional[Mapping[str, str]] = None,
+        telemetry: Optional[str] = None,
     ) -> None:
         config = resolve_config(
             resources=resources,
@@ -94,10 +96,12 @@ class ClientBase:
         else:
             breaker = circuit_breaker
         sink = make_statsd_sink(statsd, metrics_prefix)
+        sinks: List[Any] = [sink] if sink is not None else []
+        sinks += telemetry_sinks(telemetry, config.base_url)  # obs: telemetry="otel"
         recorder = make_recorder(
             request_tracking,
             metrics_retention,
-            [sink] if sink is not None else [],
+            sinks,
             max_entries=metrics_max_entries,
         )
         admission = AdmissionState(max_concurrent_requests, queue_size)

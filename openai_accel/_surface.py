@@ -77,6 +77,10 @@ class MethodDescriptor:
         self._impl = impl
         self.__doc__ = source.__doc__
         self.__signature__ = _method_signature(source)
+        # obs: ``inspect.unwrap`` reaches a function, so documentation tools
+        # (Sphinx autodoc) show this as a method with its signature, not as an attribute.
+        self.__wrapped__ = impl
+        self._flow = source  # obs: the docs show the result type from the flow's annotation
 
     def __set_name__(self, owner: Type[Any], name: str) -> None:
         self.__name__ = name
@@ -112,6 +116,7 @@ class stream_op(MethodDescriptor, Generic[P, Y, T]):
 
     def __init__(self, flow: Callable[Concatenate[Any, P], Flow[T]], item: Type[Y]) -> None:
         self._describe(_flow_runner(flow, "stream"), flow)
+        self._item = item
 
     @overload
     def __get__(self, obj: None, owner: Any) -> stream_op[P, Y, T]: ...

@@ -28,6 +28,11 @@ def test_demo_runs_every_step_offline(capsys):
         "Speech and transcription",
         "Voice agent",
         "Errors are typed",
+        "The asyncio client",
+        "Retries",
+        "Circuit breaker",
+        "Bounded queue",
+        "StatsD",
         "Metrics",
     ]:
         assert f"== {section}" in out

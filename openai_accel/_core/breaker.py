@@ -23,6 +23,8 @@ from typing import Callable, List, Optional, Protocol, Tuple, runtime_checkable
 
 from openai_accel.errors import CircuitOpenError, OpenAIError
 
+from .log import log_breaker_change
+
 __all__ = [
     "BreakerState",
     "CircuitBreaker",
@@ -272,8 +274,8 @@ class CircuitBreaker:
 
     def _notify(self, changes: List[_Transition]) -> None:
         callback = self._on_state_change
-        if callback is None:
-            return
         for old, new in changes:
             if old is not new:
-                callback(old, new)
+                log_breaker_change(old, new)
+                if callback is not None:
+                    callback(old, new)

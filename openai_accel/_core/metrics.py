@@ -55,6 +55,7 @@ __all__ = [
     "RequestMetrics",
     "breaker_state_value",
     "make_recorder",
+    "note_reply",
     "percentile",
     "summarize",
     "tokens_from_usage",
@@ -119,6 +120,10 @@ class RequestMetrics:
     status_code: Optional[int] = None
     time_to_first_token: Optional[float] = None
     server_request_id: Optional[str] = None
+    # obs (telemetry): what the reply said about itself, for spans; see note_reply().
+    response_model: Optional[str] = None
+    response_id: Optional[str] = None
+    finish_reasons: Optional[Tuple[str, ...]] = None
     # Monotonic start, only meaningful to the recorder that made the record.
     monotonic_start: float = attrs.field(default=0.0, repr=False, eq=False)
 
@@ -170,6 +175,22 @@ def tokens_from_usage(
     if total is None and inp is not None and out is not None:
         total = inp + out
     return inp, out, total
+
+
+def note_reply(m: RequestMetrics, reply: Mapping[str, Any]) -> None:
+    """Copy the reply's ``model``, ``id`` and choices' ``finish_reason`` into ``m``.
+
+    Only strings are taken (the server decides these fields; a malformed value
+    is dropped, never raised), so a telemetry sink can report them as span
+    attributes without parsing the reply again.
+    """
+    model, rid = reply.get("model"), reply.get("id")
+    m.response_model = model if isinstance(model, str) else None
+    m.response_id = rid if isinstance(rid, str) else None
+    choices = reply.get("choices")
+    if isinstance(choices, list):
+        reasons = [c.get("finish_reason") for c in choices if isinstance(c, Mapping)]
+        m.finish_reasons = tuple(r for r in reasons if isinstance(r, str)) or None
 
 
 class MetricsSink(Protocol):

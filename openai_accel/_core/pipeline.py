@@ -10,7 +10,6 @@ stream ends or is closed (``Exchange.close``).
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Callable, Mapping, Optional, Protocol, TypeVar
 
 import attrs
@@ -19,14 +18,14 @@ from ..errors import APIConnectionError, OpenAIError, StreamError, error_from_re
 from .breaker import CircuitBreakerProtocol, counts_as_failure
 from .effects import Flow, Slot, acquire, read_all, read_chunk, send, sleep
 from .http import HttpRequest, HttpResponse
-from .metrics import MetricsRecorder, RequestMetrics
+from .log import attempt_started, log_attempt, log_retry
+from .metrics import MetricsRecorder, RequestMetrics, note_reply
 from .request import ApiCall, body_size
 from .response import decode_json
 from .retry import RetrySettings, decide
 
 __all__ = ["CoreContext", "Exchange", "call_json", "call_raw", "open_exchange"]
 
-logger = logging.getLogger("openai_accel")
 T = TypeVar("T")
 
 
@@ -91,13 +90,7 @@ def _breaker_verdict(
 def _notify_retry(
     ctx: CoreContext, call: ApiCall, attempt: int, delay: float, error: OpenAIError
 ) -> None:
-    logger.info(
-        "openai_accel: retrying %s in %.3fs after attempt %d failed: %s",
-        call.endpoint.name,
-        delay,
-        attempt,
-        error,
-    )
+    log_retry(call.endpoint.name, attempt, delay, error)
     if ctx.on_retry is not None:
         ctx.on_retry(attempt=attempt, delay=delay, error=error, endpoint=call.endpoint.name)
 
@@ -158,7 +151,9 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
             breaker_engaged = True
         while True:
             attempt += 1
+            log_mark = attempt_started()
             response, slot, error = yield from _attempt(request, call.options.queue_timeout)
+            log_attempt(log_mark, request, attempt, response, error)
             if response is not None:
                 _breaker_verdict(breaker, None)
                 if response.stream is None:  # the whole body is here: free the place now
@@ -194,8 +189,15 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
 
 
 def finish_ok(
-    ctx: CoreContext, exchange: Exchange, *, usage: Any = None, response_size: Optional[int] = None
+    ctx: CoreContext,
+    exchange: Exchange,
+    *,
+    usage: Any = None,
+    response_size: Optional[int] = None,
+    reply: Any = None,
 ) -> None:
+    if isinstance(reply, Mapping) and getattr(ctx.recorder, "enabled", True):
+        note_reply(exchange.metrics, reply)
     ctx.finish_metrics(
         exchange.metrics,
         success=True,
@@ -242,7 +244,10 @@ def call_json(ctx: CoreContext, call: ApiCall, parse: Callable[[Any, Exchange], 
     except BaseException as exc:
         finish_error(ctx, exchange, exc, response_size=len(exchange.response.content))
         raise
-    finish_ok(ctx, exchange, usage=data.get("usage") if isinstance(data, dict) else None)
+    if isinstance(data, dict):
+        finish_ok(ctx, exchange, usage=data.get("usage"), reply=data)
+    else:
+        finish_ok(ctx, exchange)
     return result
 
 

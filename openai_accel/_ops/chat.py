@@ -179,7 +179,9 @@ def stream_chat(
         raise
     finally:
         exchange.close()
-    finish_ok(ctx, exchange, usage=final.raw.get("usage"), response_size=received)
+    finish_ok(
+        ctx, exchange, usage=final.raw.get("usage"), response_size=received, reply=final.raw
+    )
     return final
 
 
