@@ -43,6 +43,7 @@ from .voice import AsyncVoiceAgent, VoiceAgent, VoiceResponse
 
 if TYPE_CHECKING:
     from .async_client import AsyncOpenAI
+    from .azure import AsyncAzureOpenAI, AzureOpenAI
 
 __version__ = "0.1.0"
 
@@ -50,10 +51,12 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAzureOpenAI",
     "AsyncOpenAI",
     "AsyncVoiceAgent",
     "AudioFormat",
     "AuthenticationError",
+    "AzureOpenAI",
     "BadRequestError",
     "BreakerState",
     "ChatChunk",
@@ -93,4 +96,8 @@ def __getattr__(name: str) -> Any:
         from .async_client import AsyncOpenAI
 
         return AsyncOpenAI
+    if name in ("AzureOpenAI", "AsyncAzureOpenAI"):  # sdk branch: Azure, loaded on first use
+        from . import azure
+
+        return getattr(azure, name)
     raise AttributeError(f"module 'openai_accel' has no attribute {name!r}")

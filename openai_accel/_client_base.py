@@ -15,6 +15,7 @@ from ._core.admission import AdmissionState
 from ._core.breaker import CircuitBreaker, CircuitBreakerProtocol
 from ._core.context import ClientCore
 from ._core.metrics import RequestMetrics, make_recorder
+from ._core.target import RequestTarget
 from ._drivers import AsyncDriver, SyncDriver
 from ._gates import AsyncGate, ThreadGate
 from ._ops import audio as audio_ops
@@ -101,11 +102,15 @@ class ClientBase:
             max_entries=metrics_max_entries,
         )
         admission = AdmissionState(max_concurrent_requests, queue_size)
-        self._ctx = ClientCore(config, breaker, recorder, admission)
+        self._ctx = ClientCore(config, breaker, recorder, admission, self._request_target(config))
         self._setup_driver(transport)
 
     def _setup_driver(self, transport: Any) -> None:
         raise NotImplementedError
+
+    def _request_target(self, config: ClientConfig) -> Optional[RequestTarget]:
+        """Where requests go and how they authenticate; None: OpenAI's (Azure overrides it)."""
+        return None
 
     # -- calls (one definition for both clients) ---------------------------
     chat = call_op(chat_ops.chat)

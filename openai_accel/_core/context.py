@@ -9,6 +9,7 @@ import attrs
 from .._config import ClientConfig, base_headers
 from .admission import AdmissionState
 from .breaker import CircuitBreakerProtocol
+from .effects import Flow
 from .http import HttpRequest
 from .metrics import (
     GAUGE_BREAKER_STATE,
@@ -18,7 +19,6 @@ from .metrics import (
     RequestMetrics,
     breaker_state_value,
 )
-from .effects import Flow
 from .request import ApiCall, build_request
 from .retry import RetrySettings
 from .target import BaseUrlRoutes, BearerAuth, RequestTarget
