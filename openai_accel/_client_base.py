@@ -24,6 +24,7 @@ from ._ops import embeddings as embedding_ops
 from ._ops import images as image_ops
 from ._ops import models as model_ops
 from ._ops import moderation as moderation_ops
+from ._ops import raw as raw_ops
 from ._ops import voice as voice_ops
 from ._surface import call_op, stream_op
 from .models.chat import ChatChunk
@@ -127,6 +128,8 @@ class ClientBase:
     translate_audio = call_op(audio_ops.translate_audio)
     create_voice_agent = agent_factory(voice_ops.create_voice_agent)
     list_models = call_op(model_ops.list_models)
+    # sdk branch: any endpoint through the same pipeline
+    request = call_op(raw_ops.request)
 
     # -- model facts --------------------------------------------------------
     @staticmethod

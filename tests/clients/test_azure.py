@@ -246,3 +246,12 @@ def test_repr_and_config_show_the_azure_base_url_but_no_secret():
     assert client.config.base_url == "https://x.openai.azure.com/openai"
     assert "sekrit" not in repr(client) and "sekrit" not in repr(client.azure)
     client.close()
+
+
+def test_a_raw_request_follows_the_azure_target(azure, openai_emulator):
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]}
+    result = azure.call("request", "POST", "/chat/completions", json=body)
+    assert result.json()["choices"]
+    request = last(openai_emulator)
+    assert request.path == "/openai/deployments/gpt-4o/chat/completions"
+    assert request.query == {"api-version": API_VERSION} and "authorization" not in request.headers
