@@ -7,8 +7,10 @@ only decides which driver performs the effects (``OpenAI``: blocking,
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Mapping, Optional, TypeVar, Union
 
+from . import _client_copy as client_copy
+from . import _sdk_shape as sdk_shape
 from . import model_info
 from ._config import ClientConfig, TimeoutArg, resolve_config
 from ._core.admission import AdmissionState
@@ -32,6 +34,8 @@ from .statsd_sink import make_statsd_sink
 from .voice import agent_factory
 
 __all__ = ["ClientBase"]
+
+_Client = TypeVar("_Client", bound="ClientBase")
 
 
 class ClientBase:
@@ -114,7 +118,7 @@ class ClientBase:
         return None
 
     # -- calls (one definition for both clients) ---------------------------
-    chat = call_op(chat_ops.chat)
+    chat = sdk_shape.callable_namespace("chat", call_op(chat_ops.chat))  # + chat.completions
     stream_chat = stream_op(chat_ops.stream_chat, ChatChunk)
     chat_with_functions = call_op(chat_ops.chat_with_functions)
     embedding = call_op(embedding_ops.embedding)
@@ -130,6 +134,29 @@ class ClientBase:
     list_models = call_op(model_ops.list_models)
     # sdk branch: any endpoint through the same pipeline
     request = call_op(raw_ops.request)
+
+    # -- the official SDK's shape (sdk branch; rows in _sdk_shape.SDK_ROWS) ---
+    embeddings = sdk_shape.namespace("embeddings")
+    moderations = sdk_shape.namespace("moderations")
+    images = sdk_shape.namespace("images")
+    audio = sdk_shape.namespace("audio")
+    models = sdk_shape.namespace("models")
+
+    def with_options(self: _Client, **options: Any) -> _Client:
+        """A client with other settings sharing this one's pool, queue, breaker and metrics.
+
+        Accepts ``api_key``, ``organization``, ``project``, ``base_url``,
+        ``timeout``, the retry settings, ``on_retry``, ``default_headers``
+        (merged) and ``queue_timeout``; anything else is a ``TypeError``.
+        Closing either client closes the shared pool.
+        """
+        return self._copy_with(options)
+
+    copy = with_options
+
+    def _copy_with(self: _Client, options: Mapping[str, Any]) -> _Client:
+        client_copy.check_options(options)
+        return client_copy.copy_client(self, options)
 
     # -- model facts --------------------------------------------------------
     @staticmethod

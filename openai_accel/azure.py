@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping, Optional
 
 import attrs
 
+from . import _client_copy as client_copy
 from ._config import ClientConfig
 from ._core.target import (
     ApiKeyAuth,
@@ -45,6 +46,18 @@ _MISSING_CREDENTIALS = (
     "azure_ad_token_provider=..., or set AZURE_OPENAI_API_KEY (or AZURE_OPENAI_AD_TOKEN)."
 )
 _V1_SUFFIX = "/openai/v1"
+#: with_options keywords that change the Azure settings rather than the config.
+_AZURE_OPTIONS = frozenset(
+    {
+        "api_key",
+        "azure_ad_token",
+        "azure_ad_token_provider",
+        "api_version",
+        "azure_deployment",
+        "azure_endpoint",
+        "base_url",
+    }
+)
 
 TokenProvider = Callable[[], Any]
 
@@ -136,6 +149,28 @@ class AzureSettings:
             ad_token_provider=azure_ad_token_provider,
         )
 
+    def evolve(self, options: Mapping[str, Any]) -> AzureSettings:
+        """These settings with ``options`` (with_options' Azure keywords) applied."""
+        credentials = ("api_key", "azure_ad_token", "azure_ad_token_provider")
+        if any(name in options for name in credentials):
+            key = options.get("api_key")
+            token = options.get("azure_ad_token")
+            provider = options.get("azure_ad_token_provider")
+        else:
+            key, token, provider = self.api_key, self.ad_token, self.ad_token_provider
+        endpoint = options.get("azure_endpoint", None if "base_url" in options else self.endpoint)
+        base_url = options.get("base_url", None if "azure_endpoint" in options else self.base_url)
+        return AzureSettings.resolve(
+            azure_endpoint=endpoint,
+            base_url=base_url,
+            api_version=options.get("api_version", self.api_version),
+            azure_deployment=options.get("azure_deployment", self.deployment),
+            api_key=key,
+            azure_ad_token=token,
+            azure_ad_token_provider=provider,
+            env={},
+        )
+
     @property
     def display_url(self) -> str:
         """The client's base URL as shown in ``repr`` and ``config.base_url``."""
@@ -195,6 +230,16 @@ class _AzureTarget:
 
     def _request_target(self, config: ClientConfig) -> Optional[RequestTarget]:
         return self._azure.target()
+
+    def _copy_with(self, options: Mapping[str, Any]) -> Any:
+        """with_options: the Azure settings may change too (key, token, version, deployment)."""
+        azure = {k: v for k, v in options.items() if k in _AZURE_OPTIONS}
+        rest = {k: v for k, v in options.items() if k not in _AZURE_OPTIONS}
+        client_copy.check_options(rest)
+        settings = self._azure.evolve(azure) if azure else self._azure
+        copy = client_copy.copy_client(self, rest, target=settings.target())
+        copy._azure = settings
+        return copy
 
     @property
     def azure(self) -> AzureSettings:
