@@ -11,6 +11,7 @@ from ._core.metrics import RequestMetrics
 from .client import OpenAI
 from .errors import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -26,6 +27,7 @@ from .errors import (
     QueueFullError,
     RateLimitError,
     StreamError,
+    UnprocessableEntityError,
 )
 from .models import (
     ChatChunk,
@@ -49,6 +51,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "APIConnectionError",
+    "APIError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncAzureOpenAI",
@@ -83,6 +86,7 @@ __all__ = [
     "Transcription",
     "TranscriptionFormat",
     "Translation",
+    "UnprocessableEntityError",
     "Usage",
     "Voice",
     "VoiceAgent",

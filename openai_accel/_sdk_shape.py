@@ -171,6 +171,8 @@ class SdkMethod:
             f"as for ``{name}``).\n\n" + inspect.cleandoc(row.flow.__doc__ or "")
         )
         self.__signature__ = _signature(row)
+        params = list(self.__signature__.parameters.values())[1:]
+        self._bound_signature = self.__signature__.replace(parameters=params)
 
     def __get__(self, resource: Any, owner: Any) -> Any:
         if resource is None:
@@ -191,7 +193,12 @@ class SdkMethod:
 
         call.__name__ = self.__name__
         call.__doc__ = self.__doc__
+        call.__signature__ = self._bound_signature  # type: ignore[attr-defined]
         return call
+
+    def __call__(self, resource: Any, **kwargs: Any) -> Any:
+        """Called on the class (``Completions.create(resource, ...)``), like a function."""
+        return self.__get__(resource, type(resource))(**kwargs)
 
 
 class Resource:
