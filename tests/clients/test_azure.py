@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import time
 from typing import Any, Callable, Iterator, List
 
 import pytest
@@ -20,9 +23,11 @@ FAST = {k: v for k, v in TEST_CLIENT_OPTIONS.items() if k != "api_key"}
 
 
 @pytest.fixture
-def make_azure(client_kind: str, openai_emulator: Any) -> Iterator[Callable[..., Harness]]:
+def make_azure(
+    client_kind: str, openai_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Harness]]:
     """An Azure harness of the current kind on the emulator (classic endpoint by default)."""
-    openai_emulator.api_key = KEY
+    monkeypatch.setattr(openai_emulator, "api_key", KEY)
     made: List[Harness] = []
 
     def make(**options: Any) -> Harness:
@@ -165,7 +170,7 @@ def test_retries_and_metrics_work_as_for_openai(azure, openai_emulator):
 def test_the_environment_supplies_endpoint_key_and_version(
     client_kind, openai_emulator, monkeypatch
 ):
-    openai_emulator.api_key = KEY
+    monkeypatch.setattr(openai_emulator, "api_key", KEY)
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", openai_emulator.url)
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
     monkeypatch.setenv("OPENAI_API_VERSION", "2025-01-01-preview")
@@ -205,8 +210,8 @@ def test_a_wrong_key_gets_azures_401(make_azure):
         api.call("chat", "Hi")
 
 
-def test_the_emulator_wants_an_api_version_on_classic_paths(make_api, openai_emulator):
-    openai_emulator.api_key = KEY
+def test_the_emulator_wants_an_api_version_on_classic_paths(make_api, openai_emulator, monkeypatch):
+    monkeypatch.setattr(openai_emulator, "api_key", KEY)
     plain = make_api(base_url=openai_emulator.url + "/openai/deployments/d", max_retries=0)
     with pytest.raises(NotFoundError, match="Resource not found"):
         plain.call("chat", "Hi", extra_headers={"api-key": KEY})
@@ -255,3 +260,25 @@ def test_a_raw_request_follows_the_azure_target(azure, openai_emulator):
     request = last(openai_emulator)
     assert request.path == "/openai/deployments/gpt-4o/chat/completions"
     assert request.query == {"api-version": API_VERSION} and "authorization" not in request.headers
+
+
+def test_a_token_near_its_expiry_is_fetched_again(make_azure, openai_emulator, monkeypatch):
+    def short_lived_jwt() -> str:
+        claims = {"exp": int(time.time()) + 60}  # inside the 5 minute refresh margin
+        payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        return f"e30.{payload}.sig"
+
+    tokens: List[str] = []
+
+    def provider() -> str:
+        tokens.append(short_lived_jwt())
+        return tokens[-1]
+
+    api = make_azure(azure_ad_token_provider=provider)
+    monkeypatch.setattr(openai_emulator, "api_key", None)  # accept any token
+    api.call("chat", "Hi")
+    api.call("chat", "Hi")
+    assert len(tokens) == 2
+    assert [r.headers["authorization"] for r in openai_emulator.requests] == [
+        f"Bearer {token}" for token in tokens
+    ]

@@ -31,8 +31,8 @@ def test_the_copy_has_the_new_settings_and_the_original_keeps_its_own(api, opena
     assert "x-team" not in openai_emulator.requests[-1].headers
 
 
-def test_the_copy_may_use_another_key(api, openai_emulator):
-    openai_emulator.api_key = "sk-other"
+def test_the_copy_may_use_another_key(api, openai_emulator, monkeypatch):
+    monkeypatch.setattr(openai_emulator, "api_key", "sk-other")
     copy = api.client.with_options(api_key="sk-other")
     assert api.resolve(copy.chat("Hi")).content
     assert openai_emulator.requests[-1].headers["authorization"] == "Bearer sk-other"
@@ -57,8 +57,8 @@ def test_what_the_copy_shares_cannot_be_changed(api, option):
         api.client.with_options(**{option: 1})
 
 
-def test_an_azure_copy_may_change_its_azure_settings(openai_emulator):
-    openai_emulator.api_key = "k"
+def test_an_azure_copy_may_change_its_azure_settings(openai_emulator, monkeypatch):
+    monkeypatch.setattr(openai_emulator, "api_key", "k")
     client = AzureOpenAI(azure_endpoint=openai_emulator.url, api_version="2024-10-21", api_key="k")
     try:
         copy = client.with_options(api_version="2025-01-01", azure_deployment="gpt-4o")
