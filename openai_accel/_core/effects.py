@@ -176,3 +176,6 @@ class Invoke:
 
 def invoke(function: Callable[[], Any]) -> Flow[Any]:
     return (yield Invoke(function))
+
+
+__all__ += ["Invoke", "invoke"]

@@ -11,7 +11,7 @@ own error bodies for a missing api-version or credential.
 from __future__ import annotations
 
 import hmac
-from typing import List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ._errors import ApiError
 
@@ -71,9 +71,15 @@ def deployment_of(path: str) -> Optional[str]:
     return deployment or None
 
 
+class AzureGatewayError(ApiError):
+    """Azure's gateway errors: ``{"error": {"code": "401", "message": ...}}``, no type or param."""
+
+    def body(self) -> Dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
 def _azure_error(status: int, message: str) -> ApiError:
-    # Azure's gateway errors carry the status as a string code and no type.
-    return ApiError(status, message, type_="", code=str(status))
+    return AzureGatewayError(status, message, code=str(status))
 
 
 def check_azure_request(

@@ -282,3 +282,11 @@ def test_a_token_near_its_expiry_is_fetched_again(make_azure, openai_emulator, m
     assert [r.headers["authorization"] for r in openai_emulator.requests] == [
         f"Bearer {token}" for token in tokens
     ]
+
+
+def test_azure_errors_have_azures_shape(make_azure):
+    api = make_azure(api_key="wrong", max_retries=0)
+    with pytest.raises(AuthenticationError) as caught:
+        api.call("chat", "Hi")
+    assert caught.value.code == "401"
+    assert set(caught.value.body["error"]) == {"code", "message"}
