@@ -9,8 +9,11 @@ from typing import Any, Dict, List
 import pytest
 
 from openai_accel import ChatChunk, ChatResponse, OpenAI
-from openai_accel._sdk_shape import SDK_ROWS
+from openai_accel._ops import models as model_ops
+from openai_accel._sdk_shape import SDK_ROWS, SdkRow, _resource_classes
 from openai_accel.models.sdk import CreateEmbeddingResponse
+
+from ..helpers import reply
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
 
@@ -199,3 +202,14 @@ def test_sdk_methods_document_their_arguments():
 def test_a_bound_sdk_method_shows_its_keywords(api):
     names = list(_signature_names(api.client.embeddings.create))
     assert names == ["input", "kwargs"]
+
+
+def test_a_new_row_is_all_a_new_sdk_method_needs(make_mock_api):
+    """What the lead does for responses.create / files.list: one row (plus one namespace)."""
+    rows = (SdkRow("files.list", model_ops.list_models, result=len),)
+    classes = _resource_classes(rows)
+    assert set(classes) == {"files"} and classes["files"].__name__ == "Files"
+    listing = {"object": "list", "data": [{"id": "m", "created": 1, "owned_by": "o"}]}
+    api = make_mock_api(lambda req: reply(200, listing))
+    files = classes["files"](api.client)
+    assert api.resolve(files.list()) == 1
