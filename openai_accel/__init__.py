@@ -11,6 +11,7 @@ from ._core.metrics import RequestMetrics
 from .client import OpenAI
 from .errors import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -26,6 +27,7 @@ from .errors import (
     QueueFullError,
     RateLimitError,
     StreamError,
+    UnprocessableEntityError,
 )
 from .models import (
     ChatChunk,
@@ -43,6 +45,7 @@ from .voice import AsyncVoiceAgent, VoiceAgent, VoiceResponse
 
 if TYPE_CHECKING:
     from .async_client import AsyncOpenAI
+    from .azure import AsyncAzureOpenAI, AzureOpenAI
 
 __version__ = "0.1.0"
 
@@ -53,12 +56,15 @@ _configure_logging()
 
 __all__ = [
     "APIConnectionError",
+    "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAzureOpenAI",
     "AsyncOpenAI",
     "AsyncVoiceAgent",
     "AudioFormat",
     "AuthenticationError",
+    "AzureOpenAI",
     "BadRequestError",
     "BreakerState",
     "ChatChunk",
@@ -85,6 +91,7 @@ __all__ = [
     "Transcription",
     "TranscriptionFormat",
     "Translation",
+    "UnprocessableEntityError",
     "Usage",
     "Voice",
     "VoiceAgent",
@@ -98,4 +105,8 @@ def __getattr__(name: str) -> Any:
         from .async_client import AsyncOpenAI
 
         return AsyncOpenAI
+    if name in ("AzureOpenAI", "AsyncAzureOpenAI"):  # sdk branch: Azure, loaded on first use
+        from . import azure
+
+        return getattr(azure, name)
     raise AttributeError(f"module 'openai_accel' has no attribute {name!r}")

@@ -7,14 +7,17 @@ only decides which driver performs the effects (``OpenAI``: blocking,
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
 
+from . import _client_copy as client_copy
+from . import _sdk_shape as sdk_shape
 from . import model_info
 from ._config import ClientConfig, TimeoutArg, resolve_config
 from ._core.admission import AdmissionState
 from ._core.breaker import CircuitBreaker, CircuitBreakerProtocol
 from ._core.context import ClientCore
 from ._core.metrics import RequestMetrics, make_recorder
+from ._core.target import RequestTarget
 from ._drivers import AsyncDriver, SyncDriver
 from ._gates import AsyncGate, ThreadGate
 from ._ops import audio as audio_ops
@@ -23,6 +26,7 @@ from ._ops import embeddings as embedding_ops
 from ._ops import images as image_ops
 from ._ops import models as model_ops
 from ._ops import moderation as moderation_ops
+from ._ops import raw as raw_ops
 from ._ops import voice as voice_ops
 from ._surface import call_op, stream_op
 from .models.chat import ChatChunk
@@ -31,6 +35,8 @@ from .statsd_sink import make_statsd_sink
 from .voice import agent_factory
 
 __all__ = ["ClientBase"]
+
+_Client = TypeVar("_Client", bound="ClientBase")
 
 
 class ClientBase:
@@ -105,14 +111,18 @@ class ClientBase:
             max_entries=metrics_max_entries,
         )
         admission = AdmissionState(max_concurrent_requests, queue_size)
-        self._ctx = ClientCore(config, breaker, recorder, admission)
+        self._ctx = ClientCore(config, breaker, recorder, admission, self._request_target(config))
         self._setup_driver(transport)
 
     def _setup_driver(self, transport: Any) -> None:
         raise NotImplementedError
 
+    def _request_target(self, config: ClientConfig) -> Optional[RequestTarget]:
+        """Where requests go and how they authenticate; None: OpenAI's (Azure overrides it)."""
+        return None
+
     # -- calls (one definition for both clients) ---------------------------
-    chat = call_op(chat_ops.chat)
+    chat = sdk_shape.callable_namespace("chat", call_op(chat_ops.chat))  # + chat.completions
     stream_chat = stream_op(chat_ops.stream_chat, ChatChunk)
     chat_with_functions = call_op(chat_ops.chat_with_functions)
     embedding = call_op(embedding_ops.embedding)
@@ -126,6 +136,31 @@ class ClientBase:
     translate_audio = call_op(audio_ops.translate_audio)
     create_voice_agent = agent_factory(voice_ops.create_voice_agent)
     list_models = call_op(model_ops.list_models)
+    # sdk branch: any endpoint through the same pipeline
+    request = call_op(raw_ops.request)
+
+    # -- the official SDK's shape (sdk branch; rows in _sdk_shape.SDK_ROWS) ---
+    embeddings = sdk_shape.namespace("embeddings")
+    moderations = sdk_shape.namespace("moderations")
+    images = sdk_shape.namespace("images")
+    audio = sdk_shape.namespace("audio")
+    models = sdk_shape.namespace("models")
+
+    def with_options(self: _Client, **options: Any) -> _Client:
+        """A client with other settings sharing this one's pool, queue, breaker and metrics.
+
+        Accepts ``api_key``, ``organization``, ``project``, ``base_url``,
+        ``timeout``, the retry settings, ``on_retry``, ``default_headers``
+        (merged) and ``queue_timeout``; anything else is a ``TypeError``.
+        Closing either client closes the shared pool.
+        """
+        return self._copy_with(options)
+
+    copy = with_options
+
+    def _copy_with(self: _Client, options: Mapping[str, Any]) -> _Client:
+        client_copy.check_options(options)
+        return client_copy.copy_client(self, options)
 
     # -- model facts --------------------------------------------------------
     @staticmethod

@@ -32,6 +32,7 @@ from ._core.effects import (
     Acquire,
     Emit,
     Flow,
+    Invoke,
     ReadChunk,
     RunTools,
     Send,
@@ -84,6 +85,23 @@ def _not_a_stream(effect: Emit) -> StreamError:
     return StreamError(f"a non-streaming flow emitted {type(effect.value).__name__}")
 
 
+def _invoke_blocking(effect: Invoke) -> Any:
+    """Call a caller's function from the blocking client; a coroutine runs on its own loop."""
+    fn = effect.function
+    if _is_async_callable(fn):
+        return asyncio.run(fn())
+    value = fn()
+    return asyncio.run(value) if inspect.iscoroutine(value) else value
+
+
+async def _invoke_async(fn: Callable[[], Any]) -> Any:
+    """Await a coroutine function; run a plain one in an executor (it may do blocking I/O)."""
+    if _is_async_callable(fn):
+        return await fn()
+    value = await asyncio.get_running_loop().run_in_executor(None, fn)
+    return await value if inspect.isawaitable(value) else value
+
+
 class SyncDriver:
     def __init__(self, transport: Any, gate: ThreadGate, *, max_tool_workers: int = 32) -> None:
         self.transport = transport
@@ -99,6 +117,7 @@ class SyncDriver:
             Sleep: lambda e: self.sleep(e.seconds),
             Acquire: self._acquire,
             RunTools: self._run_tools,
+            Invoke: _invoke_blocking,  # sdk branch: token providers
         }
 
     def _acquire(self, effect: Acquire) -> _GateSlot:
@@ -288,6 +307,8 @@ class AsyncDriver:
             return list(
                 await asyncio.gather(*(self._run_one(c, effect.timeout) for c in effect.calls))
             )
+        if kind is Invoke:  # sdk branch: token providers
+            return await _invoke_async(effect.function)
         raise TypeError(f"unknown effect {effect!r}")
 
     async def run(self, flow: Flow[T]) -> T:

@@ -295,3 +295,22 @@ def error_from_response(
         body=decoded,
         headers=headers,
     )
+
+
+# -- the official SDK's error names (sdk branch) -----------------------------
+
+#: The official SDK's base of API errors; here every error of the library, so an
+#: ``except APIError`` written for the SDK catches what it caught there and more.
+APIError = OpenAIError
+
+
+class UnprocessableEntityError(BadRequestError):
+    """HTTP 422: the request was well-formed but could not be processed.
+
+    A ``BadRequestError`` subclass, so handlers written before it existed
+    still catch it.
+    """
+
+
+_STATUS_CLASSES = {**_STATUS_CLASSES, 422: UnprocessableEntityError}
+__all__ += ["APIError", "UnprocessableEntityError"]

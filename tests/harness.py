@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from openai_accel import AsyncOpenAI, OpenAI
 
 
 class Harness:
-    def __init__(self, kind: str, **client_options: Any) -> None:
+    def __init__(
+        self, kind: str, *, classes: Optional[Tuple[type, type]] = None, **client_options: Any
+    ) -> None:
+        """``classes``: the (blocking, asyncio) client classes; OpenAI's by default."""
         self.kind = kind
         self.is_async = kind == "async"
         self.loop = asyncio.new_event_loop() if self.is_async else None
-        self.client: Any = (AsyncOpenAI if self.is_async else OpenAI)(**client_options)
+        sync_cls, async_cls = classes or (OpenAI, AsyncOpenAI)
+        self.client: Any = (async_cls if self.is_async else sync_cls)(**client_options)
 
     def resolve(self, value: Any) -> Any:
         if inspect.isawaitable(value):

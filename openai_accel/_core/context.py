@@ -9,6 +9,7 @@ import attrs
 from .._config import ClientConfig, base_headers
 from .admission import AdmissionState
 from .breaker import CircuitBreakerProtocol
+from .effects import Flow
 from .http import HttpRequest
 from .metrics import (
     GAUGE_BREAKER_STATE,
@@ -20,8 +21,9 @@ from .metrics import (
 )
 from .request import ApiCall, build_request
 from .retry import RetrySettings
+from .target import BaseUrlRoutes, BearerAuth, RequestTarget
 
-__all__ = ["ClientCore"]
+__all__ = ["ClientCore", "openai_target"]
 
 
 @attrs.define(repr=False)
@@ -30,14 +32,15 @@ class ClientCore:
     breaker: Optional[CircuitBreakerProtocol]
     recorder: MetricsRecorder
     admission: AdmissionState
+    #: Where requests go and how they authenticate (OpenAI by default; Azure sets its own).
+    target: Optional[RequestTarget] = None
     base_headers: Dict[str, str] = attrs.field(init=False)
-    auth_header: Optional[str] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         # Computed once: no request formats headers or reads the key again.
         self.base_headers = base_headers(self.config)
-        key = self.config.api_key
-        self.auth_header = f"Bearer {key.reveal()}" if key is not None else None
+        if self.target is None:
+            self.target = openai_target(self.config)
 
     def __repr__(self) -> str:
         return f"ClientCore(base_url={self.config.base_url!r})"
@@ -68,11 +71,24 @@ class ClientCore:
             if close is not None:
                 close()
 
+    def authorize(self) -> Flow[None]:
+        """Obtain a credential if the target needs one now (a token provider's call)."""
+        assert self.target is not None
+        return self.target.auth.authorize()
+
     def build(self, call: ApiCall) -> HttpRequest:
+        assert self.target is not None
         return build_request(
             call,
-            base_url=self.config.base_url,
+            target=self.target,
             base_headers=self.base_headers,
-            auth_header=self.auth_header,
             default_timeout=self.config.timeout,
         )
+
+
+def openai_target(config: ClientConfig) -> RequestTarget:
+    """OpenAI (or a compatible server): ``base_url + path`` and ``Authorization: Bearer``."""
+    key = config.api_key
+    return RequestTarget(
+        BaseUrlRoutes(config.base_url), BearerAuth(key.reveal() if key is not None else None)
+    )

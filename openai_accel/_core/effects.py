@@ -157,3 +157,25 @@ def read_all(stream: Any) -> Flow[bytes]:
         if not chunk:
             return b"".join(parts)
         parts.append(chunk)
+
+
+# -- calling a caller's function (sdk branch: Azure AD token providers) --------
+
+
+@attrs.frozen
+class Invoke:
+    """Call ``function()`` (the caller's code: it may block, or be a coroutine function).
+
+    The result is what it returned (awaited when it is a coroutine). The
+    blocking driver calls it in place; the asyncio driver awaits a coroutine
+    function and runs a plain function in an executor so the loop never blocks.
+    """
+
+    function: Callable[[], Any]
+
+
+def invoke(function: Callable[[], Any]) -> Flow[Any]:
+    return (yield Invoke(function))
+
+
+__all__ += ["Invoke", "invoke"]

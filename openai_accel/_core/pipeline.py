@@ -44,6 +44,8 @@ class CoreContext(Protocol):
     @property
     def on_retry(self) -> Optional[Callable[..., None]]: ...
 
+    def authorize(self) -> Flow[None]: ...
+
     def build(self, call: ApiCall) -> HttpRequest: ...
 
     def finish_metrics(self, m: RequestMetrics, **outcome: Any) -> None: ...
@@ -143,6 +145,8 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
     attempt = 0
     breaker_engaged = False
     try:
+        if call.endpoint.authenticated:
+            yield from ctx.authorize()  # sdk branch: a token provider may need calling
         request = ctx.build(call)
         if metrics_on:
             metrics.request_size = body_size(request)

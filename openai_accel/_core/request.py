@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 
 import attrs
 
-from ..errors import AuthenticationError
 from .endpoints import Encoding, Endpoint
 from .http import Body, HttpRequest, StreamingBody, Timeout
+from .target import RequestTarget
 
 __all__ = ["ApiCall", "CallOptions", "build_request", "encode_json", "split_options"]
 
@@ -92,31 +92,23 @@ def encode_json(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _missing_key() -> AuthenticationError:
-    return AuthenticationError(
-        "No API key configured: pass api_key=..., metadata={'openai_api_key': ...} "
-        "or set the OPENAI_API_KEY environment variable."
-    )
-
-
 def build_request(
     call: ApiCall,
     *,
-    base_url: str,
+    target: RequestTarget,
     base_headers: Mapping[str, str],
-    auth_header: Optional[str],
     default_timeout: Timeout,
 ) -> HttpRequest:
+    """The HttpRequest of ``call``: the target decides the URL and the credential header."""
     endpoint = call.endpoint
     options = call.options
-    url = call.url or base_url + endpoint.path
+    url = call.url or target.url(endpoint.path, call.model)
     if options.extra_query:
         url += ("&" if "?" in url else "?") + urlencode(options.extra_query, doseq=True)
     if endpoint.authenticated:
-        if auth_header is None:
-            raise _missing_key()
+        name, value = target.auth.header()
         headers = dict(base_headers)
-        headers["Authorization"] = auth_header
+        headers[name] = value
     else:
         # A URL outside the API (an image on blob storage) sees no key, no
         # organization or project, and none of the caller's default headers.

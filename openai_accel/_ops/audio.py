@@ -44,6 +44,7 @@ from .._core.pipeline import (
 from .._core.request import ApiCall, CallOptions, split_options
 from ..errors import BadRequestError, InvalidResponseError, StreamError
 from ..models._base import structure
+from ..models._result import AudioBytes, ResultStr
 from ..models.audio import Transcription, Translation
 from ..types import AudioFormat, TranscriptionFormat, Voice
 
@@ -148,7 +149,7 @@ def _audio_bytes(exchange: Exchange) -> bytes:
             status_code=exchange.response.status,
             request_id=exchange.request_id,
         )
-    return content
+    return AudioBytes(content, exchange.response.headers)
 
 
 def text_to_speech(
@@ -453,7 +454,7 @@ def _audio_call(
 
 def _reply_text(exchange: Exchange) -> str:
     try:
-        return exchange.response.content.decode("utf-8")
+        return ResultStr(exchange.response.content.decode("utf-8"), exchange.response.headers)
     except UnicodeDecodeError as exc:
         raise InvalidResponseError(
             f"the transcript is not UTF-8 text: {exc}", request_id=exchange.request_id
@@ -461,11 +462,15 @@ def _reply_text(exchange: Exchange) -> str:
 
 
 def _parse_transcription(data: Any, exchange: Exchange) -> Transcription:
-    return structure(data, Transcription, request_id=exchange.request_id)
+    return structure(
+        data, Transcription, request_id=exchange.request_id, headers=exchange.response.headers
+    )
 
 
 def _parse_translation(data: Any, exchange: Exchange) -> Translation:
-    return structure(data, Translation, request_id=exchange.request_id)
+    return structure(
+        data, Translation, request_id=exchange.request_id, headers=exchange.response.headers
+    )
 
 
 def _common_fields(

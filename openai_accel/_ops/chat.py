@@ -85,7 +85,9 @@ def chat_body(
 
 
 def _parse_chat(data: Any, exchange: Exchange) -> ChatResponse:
-    return structure(data, ChatResponse, request_id=exchange.request_id)
+    return structure(
+        data, ChatResponse, request_id=exchange.request_id, headers=exchange.response.headers
+    )
 
 
 def chat(
@@ -165,7 +167,12 @@ def stream_chat(
             if not data:
                 break
             drained += len(data)
-        final = structure(accumulator.final_body(), ChatResponse, request_id=exchange.request_id)
+        final = structure(
+            accumulator.final_body(),
+            ChatResponse,
+            request_id=exchange.request_id,
+            headers=exchange.response.headers,
+        )
     except GeneratorExit:
         finish_error(
             ctx,

@@ -21,6 +21,7 @@ from .._core.pipeline import Exchange, call_json
 from .._core.request import ApiCall, split_options
 from ..errors import BadRequestError, InvalidResponseError
 from ..model_info import embedding_dimensions
+from ..models._result import EmbeddingVectors
 
 __all__ = ["DEFAULT_EMBEDDING_MODEL", "decode_base64_vector", "embedding"]
 
@@ -159,7 +160,12 @@ def _vectors(expected: int) -> Callable[[Any, Exchange], List[List[float]]]:
         missing = [index for index, vector in enumerate(vectors) if vector is None]
         if missing:
             raise invalid(f"the reply has no embedding for inputs {missing[:20]}")
-        return [vector for vector in vectors if vector is not None]
+        result = EmbeddingVectors(
+            (vector for vector in vectors if vector is not None), exchange.response.headers
+        )
+        result.model = data.get("model")
+        result.usage = data.get("usage")
+        return result
 
     return parse
 

@@ -14,6 +14,7 @@ from .._core.pipeline import Exchange, call_json, call_raw
 from .._core.request import ApiCall, split_options
 from ..errors import BadRequestError, InvalidResponseError
 from ..models._base import structure
+from ..models._result import ResultBytes
 from ..models.misc import ImageData, ImageResponse
 
 __all__ = ["get_image_bytes", "text_to_image"]
@@ -23,7 +24,9 @@ _RESPONSE_FORMATS = ("url", "b64_json")
 
 
 def _parse(data: Any, exchange: Exchange) -> ImageResponse:
-    return structure(data, ImageResponse, request_id=exchange.request_id)
+    return structure(
+        data, ImageResponse, request_id=exchange.request_id, headers=exchange.response.headers
+    )
 
 
 def text_to_image(
@@ -78,7 +81,7 @@ def _downloaded(exchange: Exchange) -> bytes:
         raise InvalidResponseError(
             "the image download returned an empty body", status_code=exchange.response.status
         )
-    return content
+    return ResultBytes(content, exchange.response.headers)
 
 
 def get_image_bytes(ctx: ClientCore, /, image: ImageData, **extra: Any) -> Flow[bytes]:

@@ -11,6 +11,7 @@ from .._core.pipeline import Exchange, call_json
 from .._core.request import ApiCall, split_options
 from ..errors import InvalidResponseError
 from ..models._base import structure
+from ..models._result import ResultList
 from ..models.misc import ModelCard
 
 __all__ = ["list_models"]
@@ -20,7 +21,8 @@ def _parse(data: Any, exchange: Exchange) -> List[ModelCard]:
     items = data.get("data") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise InvalidResponseError("the model list has no 'data' array", body=data)
-    return [structure(item, ModelCard, request_id=exchange.request_id) for item in items]
+    cards = (structure(item, ModelCard, request_id=exchange.request_id) for item in items)
+    return ResultList(cards, exchange.response.headers)
 
 
 def list_models(ctx: ClientCore, /, **extra: Any) -> Flow[List[ModelCard]]:

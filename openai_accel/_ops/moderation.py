@@ -53,7 +53,9 @@ def _check_input(value: Any) -> Any:
 
 
 def _parse(data: Any, exchange: Exchange) -> ModerationResponse:
-    return structure(data, ModerationResponse, request_id=exchange.request_id)
+    return structure(
+        data, ModerationResponse, request_id=exchange.request_id, headers=exchange.response.headers
+    )
 
 
 def moderation(

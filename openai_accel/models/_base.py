@@ -8,7 +8,7 @@ from the body, so a server that happens to send such keys cannot spoof them.
 """
 
 import functools
-from typing import Any, Dict, Optional, Type, TypeVar
+from typing import Any, Dict, Mapping, Optional, Type, TypeVar
 
 import attrs
 import cattrs
@@ -18,7 +18,7 @@ from ..errors import InvalidResponseError
 
 T = TypeVar("T")
 
-_LIBRARY_FIELDS = ("raw", "request_id", "messages", "rounds", "max_rounds_reached")
+_LIBRARY_FIELDS = ("raw", "request_id", "messages", "rounds", "max_rounds_reached", "headers")
 
 
 def library_field(default: Any = None, *, factory: Any = None) -> Any:
@@ -42,8 +42,17 @@ def converter() -> cattrs.Converter:
     return conv
 
 
-def structure(data: Any, cls: Type[T], *, request_id: Optional[str] = None) -> T:
-    """Structure a decoded reply into ``cls``; a reply of the wrong shape is a typed error."""
+def structure(
+    data: Any,
+    cls: Type[T],
+    *,
+    request_id: Optional[str] = None,
+    headers: Optional[Mapping[str, str]] = None,
+) -> T:
+    """Structure a decoded reply into ``cls``; a reply of the wrong shape is a typed error.
+
+    ``headers`` (the reply's, lower-case names) become ``.headers`` on models that have it.
+    """
     if not isinstance(data, dict):
         raise InvalidResponseError(
             f"expected a JSON object for {cls.__name__}, got {type(data).__name__}", body=data
@@ -58,6 +67,8 @@ def structure(data: Any, cls: Type[T], *, request_id: Optional[str] = None) -> T
         obj.raw = data
     if hasattr(obj, "request_id"):
         obj.request_id = request_id
+    if headers is not None and hasattr(obj, "headers"):
+        obj.headers = headers
     return obj
 
 

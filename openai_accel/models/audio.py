@@ -1,10 +1,11 @@
 """Speech-to-text and translation replies."""
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
 from ._base import library_field
+from ._result import ApiResult
 
 
 @attrs.define
@@ -30,7 +31,7 @@ class Segment:
 
 
 @attrs.define
-class Transcription:
+class Transcription(ApiResult):
     text: str = ""
     language: Optional[str] = None
     duration: Optional[float] = None
@@ -40,10 +41,11 @@ class Transcription:
     usage: Optional[Dict[str, Any]] = None
     raw: Dict[str, Any] = library_field(factory=dict)
     request_id: Optional[str] = library_field()
+    headers: Mapping[str, str] = library_field(factory=dict)
 
 
 @attrs.define
-class Translation:
+class Translation(ApiResult):
     text: str = ""
     language: Optional[str] = None
     duration: Optional[float] = None
@@ -51,3 +53,4 @@ class Translation:
     task: Optional[str] = None
     raw: Dict[str, Any] = library_field(factory=dict)
     request_id: Optional[str] = library_field()
+    headers: Mapping[str, str] = library_field(factory=dict)

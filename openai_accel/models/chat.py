@@ -1,11 +1,12 @@
 """Chat completion replies and stream chunks."""
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
 from ._base import library_field
+from ._result import ApiResult, RawDict
 
 
 @attrs.define
@@ -80,7 +81,7 @@ class Choice:
 
 
 @attrs.define
-class ChatResponse:
+class ChatResponse(ApiResult):
     """A chat completion. The shortcuts read the first choice."""
 
     id: str = ""
@@ -92,6 +93,8 @@ class ChatResponse:
     service_tier: Optional[str] = None
     raw: Dict[str, Any] = library_field(factory=dict)
     request_id: Optional[str] = library_field()
+    #: The reply's HTTP headers (lower-case names); ``.rate_limits`` reads them.
+    headers: Mapping[str, str] = library_field(factory=dict)
     #: chat_with_functions: the whole exchange, ready to continue the conversation.
     messages: Optional[List[Dict[str, Any]]] = library_field()
     #: chat_with_functions: how many model calls were made.
@@ -163,7 +166,7 @@ class ChunkChoice:
 
 
 @attrs.define
-class ChatChunk:
+class ChatChunk(RawDict):
     """One streamed chunk; the shortcuts read the first choice."""
 
     id: str = ""

@@ -1,10 +1,11 @@
 """Moderation and image replies (embeddings are read straight into vectors)."""
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
 from ._base import library_field
+from ._result import ApiResult, RawDict
 
 
 @attrs.define
@@ -17,12 +18,13 @@ class ModerationResult:
 
 
 @attrs.define
-class ModerationResponse:
+class ModerationResponse(ApiResult):
     id: str = ""
     model: str = ""
     results: List[ModerationResult] = attrs.field(factory=list)
     raw: Dict[str, Any] = library_field(factory=dict)
     request_id: Optional[str] = library_field()
+    headers: Mapping[str, str] = library_field(factory=dict)
 
     @property
     def flagged(self) -> bool:
@@ -38,16 +40,17 @@ class ImageData:
 
 
 @attrs.define
-class ImageResponse:
+class ImageResponse(ApiResult):
     created: int = 0
     data: List[ImageData] = attrs.field(factory=list)
     usage: Optional[Dict[str, Any]] = None
     raw: Dict[str, Any] = library_field(factory=dict)
     request_id: Optional[str] = library_field()
+    headers: Mapping[str, str] = library_field(factory=dict)
 
 
 @attrs.define
-class ModelCard:
+class ModelCard(RawDict):
     """One entry of the model list."""
 
     id: str = ""

@@ -25,7 +25,7 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict
 
-from . import _audio, _catalog, _chat, _embeddings, _images, _moderation
+from . import _audio, _azure, _catalog, _chat, _embeddings, _images, _moderation
 from . import _errors as err
 from ._faults import Fault, fault_headers, fault_reply
 from ._multipart import boundary_of, parse_multipart
@@ -82,6 +82,7 @@ def _call() -> _Call:
 
 
 def _ratelimit_kind(path: str) -> str:
+    path = _azure.canonical_path(path)  # sdk branch: Azure paths are limited alike
     if path.startswith(("/v1/chat/", "/v1/embeddings")):
         return "full"
     if path.startswith("/v1/audio/"):
@@ -107,6 +108,14 @@ class Server:
         app.router.add_post("/v1/audio/speech", self.speech)
         app.router.add_post("/v1/audio/transcriptions", self.transcriptions)
         app.router.add_post("/v1/audio/translations", self.translations)
+        # sdk branch: Azure's URL shapes, served by the same handlers.
+        handlers = {
+            (r.method, r.resource.canonical): r.handler
+            for r in app.router.routes()
+            if r.resource is not None
+        }
+        for method, azure_path, v1_path in _azure.azure_routes():
+            app.router.add_route(method, azure_path, handlers[(method, v1_path)])
         return app
 
     # ------------------------------------------------------------ plumbing
@@ -268,6 +277,9 @@ class Server:
 
     def _check_auth(self, request: web.Request) -> None:
         expected = self.state.api_key
+        if _azure.is_azure(request.path):  # sdk branch: api-version, api-key or AD token
+            _azure.check_azure_request(request.path, request.query, request.headers, expected)
+            return
         if expected is None or request.path.startswith(IMAGE_ROUTE + "/"):
             return
         header = request.headers.get("Authorization", "")
@@ -355,7 +367,11 @@ class Server:
                 400,
                 "Invalid Content-Type header (multipart/form-data), expected application/json.",
             )
-        return {} if body is None else body
+        body = {} if body is None else body
+        deployment = _azure.deployment_of(request.path)  # sdk branch: Azure names it in the URL
+        if deployment is not None and isinstance(body, dict) and "model" not in body:
+            body["model"] = deployment
+        return body
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         body = self._json_body(request)

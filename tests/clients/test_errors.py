@@ -16,6 +16,7 @@ from openai_accel import (
     OpenAIError,
     PermissionDeniedError,
     RateLimitError,
+    UnprocessableEntityError,
 )
 from openai_accel.errors import error_from_response, parse_retry_after
 
@@ -27,7 +28,7 @@ STATUS_CLASSES = [
     (403, PermissionDeniedError),
     (404, NotFoundError),
     (409, ConflictError),
-    (422, BadRequestError),
+    (422, UnprocessableEntityError),
     (429, RateLimitError),
     (500, InternalServerError),
     (502, InternalServerError),
@@ -114,3 +115,13 @@ def test_errors_survive_pickling():
     clone = pickle.loads(pickle.dumps(error))
     assert type(clone) is NotFoundError
     assert (clone.message, clone.code, clone.request_id) == ("nope", "model_not_found", "r1")
+
+
+def test_the_sdk_error_names_exist_and_keep_old_handlers_working():
+    import openai_accel
+
+    error = error_from_response(422, {}, b'{"error": {"message": "unprocessable"}}')
+    assert isinstance(error, openai_accel.UnprocessableEntityError)
+    assert isinstance(error, BadRequestError), "code catching BadRequestError still catches 422"
+    assert openai_accel.APIError is openai_accel.OpenAIError
+    assert isinstance(openai_accel.APIConnectionError("x"), openai_accel.APIError)

@@ -1,0 +1,324 @@
+"""The official SDK's shape (``client.chat.completions.create(...)``), as a table.
+
+Each row names an SDK method and the existing flow that implements it, with
+the argument mapping in between (which SDK keywords become the flow's
+positional arguments, renamed keywords, a result conversion). No call is
+implemented twice: ``client.embeddings.create(input=..., model=...)`` runs
+``embedding``'s flow, with its validation, retries, breaker and metrics, and
+the blocking and asyncio clients get it from the same descriptors.
+
+Adding ``responses.create`` or ``files.list`` is one row; a new top-level name
+(``responses``) is also one ``namespace("responses")`` line in
+``_client_base.py``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    Generic,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Tuple,
+    Type,
+    TypeVar,
+    overload,
+)
+
+import attrs
+from typing_extensions import ParamSpec
+
+from ._core.compose import keep_emits
+from ._core.effects import Flow
+from ._drivers import AsyncDriver
+from ._ops import audio as audio_ops
+from ._ops import chat as chat_ops
+from ._ops import embeddings as embedding_ops
+from ._ops import images as image_ops
+from ._ops import models as model_ops
+from ._ops import moderation as moderation_ops
+from ._surface import AsyncOwner, SyncOwner, call_op
+from .models.sdk import CreateEmbeddingResponse
+
+__all__ = ["SDK_ROWS", "SdkRow", "namespace"]
+
+FlowFunction = Callable[..., Flow[Any]]
+P = ParamSpec("P")
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+def _file_argument(kwargs: Dict[str, Any]) -> None:
+    """The SDK's ``file=(name, content)`` tuple becomes ``audio`` + ``filename``."""
+    file = kwargs.get("file")
+    if isinstance(file, tuple) and len(file) >= 2:
+        kwargs["file"] = file[1]
+        kwargs.setdefault("filename", file[0])
+
+
+def _usage_only(chunk: Any) -> bool:
+    """A chunk without choices: the usage chunk, sent only when ``include_usage`` is asked."""
+    return not getattr(chunk, "choices", None)
+
+
+def _chat_stream(ctx: Any, args: List[Any], kwargs: Dict[str, Any]) -> Flow[Any]:
+    """``stream_chat``; unless the caller asked for usage, its usage chunk is not emitted.
+
+    (``stream_chat`` requests usage for the metrics; SDK code indexes
+    ``chunk.choices[0]`` and would fail on a chunk that has none.)
+    """
+    flow = chat_ops.stream_chat(ctx, *args, **kwargs)
+    if "stream_options" in kwargs:
+        return flow
+    return keep_emits(flow, lambda chunk: not _usage_only(chunk))
+
+
+@attrs.frozen
+class SdkRow:
+    """One SDK method mapped onto an existing flow."""
+
+    #: The SDK's dotted name below the client: ``"chat.completions.create"``.
+    path: str
+    flow: FlowFunction
+    #: SDK keywords passed, in order, as the flow's positional arguments.
+    positional: Tuple[str, ...] = ()
+    #: SDK keyword -> the flow's keyword.
+    renames: Mapping[str, str] = attrs.field(factory=dict)
+    #: Applied to the flow's result (None: returned as it is).
+    result: Optional[Callable[[Any], Any]] = None
+    #: Run instead of ``flow`` when the call passes ``stream=True``.
+    stream: Optional[Callable[[Any, List[Any], Dict[str, Any]], Flow[Any]]] = None
+    #: Adjusts the SDK keywords in place before the mapping (tuples, aliases).
+    prepare: Optional[Callable[[Dict[str, Any]], None]] = None
+
+    def arguments(self, kwargs: Dict[str, Any]) -> Tuple[List[Any], Dict[str, Any]]:
+        kwargs = dict(kwargs)
+        if self.prepare is not None:
+            self.prepare(kwargs)
+        args = []
+        for name in self.positional:
+            if name not in kwargs:
+                raise TypeError(f"{self.path}() missing required keyword argument: {name!r}")
+            args.append(kwargs.pop(name))
+        for sdk_name, name in self.renames.items():
+            if sdk_name in kwargs:
+                kwargs[name] = kwargs.pop(sdk_name)
+        return args, kwargs
+
+
+SDK_ROWS: Tuple[SdkRow, ...] = (
+    SdkRow("chat.completions.create", chat_ops.chat, ("messages",), stream=_chat_stream),
+    SdkRow(
+        "embeddings.create",
+        embedding_ops.embedding,
+        ("input",),
+        result=CreateEmbeddingResponse.from_vectors,
+    ),
+    SdkRow("moderations.create", moderation_ops.moderation, ("input",)),
+    SdkRow("images.generate", image_ops.text_to_image, ("prompt",)),
+    SdkRow("audio.speech.create", audio_ops.text_to_speech, ("input",)),
+    SdkRow(
+        "audio.transcriptions.create", audio_ops.speech_to_text, ("file",), prepare=_file_argument
+    ),
+    SdkRow(
+        "audio.translations.create", audio_ops.translate_audio, ("file",), prepare=_file_argument
+    ),
+    SdkRow("models.list", model_ops.list_models),
+)
+
+
+def _sdk_flow(row: SdkRow, ctx: Any, kwargs: Dict[str, Any]) -> Flow[Any]:
+    args, mapped = row.arguments(kwargs)
+    result = yield from row.flow(ctx, *args, **mapped)
+    return row.result(result) if row.result is not None else result
+
+
+async def _ready(value: Any) -> Any:
+    return value
+
+
+def _signature(row: SdkRow) -> inspect.Signature:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)]
+    params += [inspect.Parameter(name, kw) for name in row.positional]
+    if row.stream is not None:
+        params.append(inspect.Parameter("stream", kw, default=False))
+    params.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
+    return inspect.Signature(params)
+
+
+class SdkMethod:
+    """``create`` / ``list`` / ``generate``: maps the SDK's keywords onto a row's flow.
+
+    ``stream=True`` (on rows that stream) opens the stream flow instead; on the
+    asyncio client the stream is returned by an awaitable, as the SDK's
+    ``await client.chat.completions.create(..., stream=True)`` expects.
+    """
+
+    def __init__(self, row: SdkRow) -> None:
+        self.row = row
+        self.__name__ = row.path.rsplit(".", 1)[-1]
+        name = row.flow.__name__
+        self.__doc__ = (
+            f"The official SDK's ``client.{row.path}(...)``: runs ``{name}`` with the SDK's "
+            f"argument names ({', '.join(row.positional) or 'options only'}; other keywords "
+            f"as for ``{name}``).\n\n" + inspect.cleandoc(row.flow.__doc__ or "")
+        )
+        self.__signature__ = _signature(row)
+        params = list(self.__signature__.parameters.values())[1:]
+        self._bound_signature = self.__signature__.replace(parameters=params)
+
+    def __get__(self, resource: Any, owner: Any) -> Any:
+        if resource is None:
+            return self
+        row = self.row
+
+        def call(**kwargs: Any) -> Any:
+            client = resource._client
+            ctx, driver = client._ctx, client._driver
+            streaming = kwargs.pop("stream", False)
+            if streaming:
+                if row.stream is None:
+                    raise TypeError(f"{row.path}() does not support stream=True here")
+                args, mapped = row.arguments(kwargs)
+                stream = driver.stream(row.stream(ctx, args, mapped))
+                return _ready(stream) if isinstance(driver, AsyncDriver) else stream
+            return driver.run(_sdk_flow(row, ctx, kwargs))
+
+        call.__name__ = self.__name__
+        call.__doc__ = self.__doc__
+        call.__signature__ = self._bound_signature  # type: ignore[attr-defined]
+        return call
+
+    def __call__(self, resource: Any, **kwargs: Any) -> Any:
+        """Called on the class (``Completions.create(resource, ...)``), like a function."""
+        return self.__get__(resource, type(resource))(**kwargs)
+
+
+class Resource:
+    """A namespace of the SDK's shape (``client.chat.completions``), bound to a client."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {type(self._client).__name__}>"
+
+    # What call_op's methods read, so a callable namespace (``client.chat``) runs them.
+    @property
+    def _ctx(self) -> Any:
+        return self._client._ctx
+
+    @property
+    def _driver(self) -> Any:
+        return self._client._driver
+
+
+class _Child:
+    """A sub-namespace attribute (``chat.completions``): a resource bound to the same client."""
+
+    def __init__(self, resource_cls: Type[Resource]) -> None:
+        self.resource_cls = resource_cls
+        self.__doc__ = resource_cls.__doc__
+
+    def __get__(self, resource: Any, owner: Any) -> Any:
+        if resource is None:
+            return self.resource_cls
+        return self.resource_cls(resource._client)
+
+
+def _title(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _resource_classes(rows: Tuple[SdkRow, ...]) -> Dict[str, Type[Resource]]:
+    """One Resource subclass per dotted prefix (``chat``, ``chat.completions``, ...)."""
+    members: Dict[str, Dict[str, Any]] = {}
+    for row in rows:
+        parts = row.path.split(".")
+        for depth in range(1, len(parts)):
+            members.setdefault(".".join(parts[:depth]), {})
+        members[".".join(parts[:-1])][parts[-1]] = SdkMethod(row)
+    classes: Dict[str, Type[Resource]] = {}
+    for prefix in sorted(members, key=lambda p: -p.count(".")):  # children first
+        body = dict(members[prefix])
+        for other, cls in classes.items():
+            parent, _, leaf = other.rpartition(".")
+            if parent == prefix:
+                body[leaf] = _Child(cls)
+        body["__slots__"] = ()
+        body["__doc__"] = f"The official SDK's ``client.{prefix}`` namespace."
+        body["__module__"] = __name__
+        classes[prefix] = type(_title(prefix.rsplit(".", 1)[-1]), (Resource,), body)
+    return classes
+
+
+RESOURCES = _resource_classes(SDK_ROWS)
+
+
+class namespace:
+    """A top-level SDK namespace on the client (``client.embeddings``), made on first use.
+
+    ``call`` makes the namespace callable too: ``client.chat`` stays the
+    library's ``chat(...)`` method and is also ``client.chat.completions``.
+    """
+
+    def __init__(self, name: str, call: Any = None) -> None:
+        self._setup(name, call)
+
+    def _setup(self, name: str, call: Any) -> None:
+        base = RESOURCES[name]
+        if call is not None:
+            base = type(base.__name__, (base,), {"__slots__": (), "__call__": call})
+            self.__doc__ = call.__doc__
+            self.__signature__ = getattr(call, "__signature__", None)
+        else:
+            self.__doc__ = base.__doc__
+        self.resource_cls = base
+        self.call = call
+        self.name = name
+
+    def __set_name__(self, owner: Any, name: str) -> None:
+        self.name = name
+
+    def __get__(self, client: Any, owner: Any) -> Any:
+        if client is None:
+            return self.call if self.call is not None else self
+        resource = self.resource_cls(client)
+        client.__dict__[self.name] = resource  # later lookups skip the descriptor
+        return resource
+
+
+class CallableResource(Protocol[P, T_co]):
+    """What type checkers see for ``client.chat``: the method, plus SDK namespaces."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> T_co: ...
+
+    def __getattr__(self, name: str) -> Any: ...
+
+
+class callable_namespace(namespace, Generic[P, T]):
+    """A namespace that is also a library method (``client.chat``), typed like the method."""
+
+    def __init__(self, name: str, call: call_op[P, T]) -> None:
+        self._setup(name, call)
+
+    @overload
+    def __get__(self, client: None, owner: Any) -> call_op[P, T]: ...
+
+    @overload
+    def __get__(self, client: SyncOwner, owner: Any) -> CallableResource[P, T]: ...
+
+    @overload
+    def __get__(self, client: AsyncOwner, owner: Any) -> CallableResource[P, Awaitable[T]]: ...
+
+    def __get__(self, client: Any, owner: Any) -> Any:
+        return super().__get__(client, owner)
