@@ -38,7 +38,9 @@ from ._core.effects import (
     Sleep,
     ToolInvocation,
     ToolOutcome,
+    WriteFile,  # files and batch jobs (issue 10)
 )
+from ._fileio import write_atomically
 from ._gates import AsyncGate, ThreadGate
 from .errors import StreamError
 
@@ -99,6 +101,7 @@ class SyncDriver:
             Sleep: lambda e: self.sleep(e.seconds),
             Acquire: self._acquire,
             RunTools: self._run_tools,
+            WriteFile: lambda e: write_atomically(e.path, e.data),  # batch jobs (issue 10)
         }
 
     def _acquire(self, effect: Acquire) -> _GateSlot:
@@ -288,6 +291,9 @@ class AsyncDriver:
             return list(
                 await asyncio.gather(*(self._run_one(c, effect.timeout) for c in effect.calls))
             )
+        if kind is WriteFile:  # batch jobs (issue 10): fsync must not block the loop
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(None, write_atomically, effect.path, effect.data)
         raise TypeError(f"unknown effect {effect!r}")
 
     async def run(self, flow: Flow[T]) -> T:

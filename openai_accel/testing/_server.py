@@ -27,6 +27,7 @@ from multidict import CIMultiDict
 
 from . import _audio, _catalog, _chat, _embeddings, _images, _moderation
 from . import _errors as err
+from ._batch_routes import add_routes as add_batch_routes  # files and batches (issue 10)
 from ._faults import Fault, fault_headers, fault_reply
 from ._multipart import boundary_of, parse_multipart
 from ._records import ReceivedRequest, ScriptedResponse
@@ -107,6 +108,7 @@ class Server:
         app.router.add_post("/v1/audio/speech", self.speech)
         app.router.add_post("/v1/audio/transcriptions", self.transcriptions)
         app.router.add_post("/v1/audio/translations", self.translations)
+        add_batch_routes(app, self, _call, self.state.files, self.state.batches)  # issue 10
         return app
 
     # ------------------------------------------------------------ plumbing
