@@ -93,7 +93,10 @@ def upload_file(
     """
     if not isinstance(purpose, str) or not purpose:
         raise BadRequestError("purpose must be a non-empty string", param="purpose")
-    source = audio_source(file, filename)
+    try:
+        source = audio_source(file, filename)
+    except BadRequestError as exc:  # the shared reader speaks of audio; this is any file
+        raise BadRequestError(exc.message.replace("audio", "file"), param="file") from exc
     part = FilePart("file", source.filename, "application/octet-stream", source)
     body = MultipartBody([("purpose", purpose)], [part])
     call = ApiCall(ENDPOINTS["file_upload"], split_options(extra)[0], multipart=body)
