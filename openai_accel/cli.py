@@ -15,6 +15,8 @@ from contextlib import ExitStack
 from typing import Any, Callable, List, Optional, Sequence
 
 from . import __version__
+from ._cli_batch import add_parser as add_batch_parser  # files and batch jobs (issue 10)
+from ._cli_batch import run as run_batch_command
 
 __all__ = ["main"]
 
@@ -270,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--model", default="gpt-4o-mini")
     chat.add_argument("--base-url", default=None)
     chat.add_argument("--stream", action="store_true")
+    add_batch_parser(commands)  # files and batch jobs (issue 10)
     return parser
 
 
@@ -279,6 +282,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return run_demo(args.base_url, os.environ.get("OPENAI_API_KEY"), args.model)
     if args.command == "emulator":
         return run_emulator(args)
+    if args.command == "batch":  # files and batch jobs (issue 10)
+        return run_batch_command(args)
     return run_chat(args)
 
 

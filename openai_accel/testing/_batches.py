@@ -26,7 +26,7 @@ import attrs
 from . import _chat, _embeddings, _moderation
 from . import _errors as err
 from ._files import FileStore
-from ._wire import random_alnum, random_hex
+from ._wire import random_alnum
 
 ENDPOINTS = (
     "/v1/responses",
@@ -75,6 +75,11 @@ class _Batch:
     lines: List[Dict[str, Any]] = attrs.field(factory=list)
     cancelled_at: Optional[float] = None
     done: bool = False
+
+
+def _hex_id(rng: random.Random, digits: int = 32) -> str:
+    """A seeded hex id, drawn in one call: 50,000 lines need 100,000 of them."""
+    return format(rng.getrandbits(digits * 4), f"0{digits}x")
 
 
 def _now() -> int:
@@ -143,7 +148,7 @@ def _execute(endpoint: str, body: Dict[str, Any], rng: random.Random) -> Dict[st
     if endpoint == "/v1/chat/completions":
         _chat.validate(body)
         plan = _chat.plan(body, rng)
-        return _chat.completion_body(plan, "chatcmpl-" + random_alnum(rng, 29), _now())
+        return _chat.completion_body(plan, "chatcmpl-" + _hex_id(rng, 29), _now())
     if endpoint == "/v1/embeddings":
         _embeddings.validate(body)
         return _embeddings.response_body(body)[0]
@@ -155,9 +160,9 @@ def _execute(endpoint: str, body: Dict[str, Any], rng: random.Random) -> Dict[st
 
 def _output_line(custom_id: Any, status: int, body: Any, rng: random.Random) -> Dict[str, Any]:
     return {
-        "id": "batch_req_" + random_hex(rng, 32),
+        "id": "batch_req_" + _hex_id(rng),
         "custom_id": custom_id,
-        "response": {"status_code": status, "request_id": random_hex(rng, 32), "body": body},
+        "response": {"status_code": status, "request_id": _hex_id(rng), "body": body},
         "error": None,
     }
 
@@ -179,7 +184,7 @@ class BatchEngine:
 
     def _new_id(self, prefix: str) -> str:
         with self.lock:
-            return prefix + random_hex(self.rng, 24)
+            return prefix + _hex_id(self.rng, 24)
 
     def create(self, body: Any) -> Dict[str, Any]:
         err.check_body(
@@ -331,7 +336,7 @@ class BatchEngine:
             for line in batch.lines[ran:]:
                 failures.append(
                     {
-                        "id": "batch_req_" + random_hex(rng, 32),
+                        "id": "batch_req_" + _hex_id(rng),
                         "custom_id": line.get("custom_id"),
                         "response": None,
                         "error": {
