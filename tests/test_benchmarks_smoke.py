@@ -24,6 +24,7 @@ BENCHMARK_NAMES = [
     "embeddings-base64",
     "upload-memory",
     "import-cost",
+    "batch-jobs",  # files and batch jobs (issue 10)
 ]
 
 

@@ -96,16 +96,52 @@ def _line(custom_id: str, body: Any, endpoint: str, position: int) -> bytes:
     return text.encode("utf-8") + b"\n"
 
 
-def _duplicate(connection: sqlite3.Connection, custom_id: str, position: int) -> BatchInputError:
-    row = connection.execute(
-        "SELECT position FROM inputs WHERE custom_id = ?", (custom_id,)
-    ).fetchone()
-    first = f" (first used by request {row[0]})" if row else ""
-    return BatchInputError(
-        f"request {position}: duplicate custom_id {custom_id!r}{first}; ids must be unique",
-        index=position,
-        custom_id=custom_id,
-    )
+_Row = Tuple[int, str, int, int, int]
+
+#: Index rows are inserted this many at a time (one ``executemany`` each).
+_FLUSH_ROWS = 5_000
+
+
+def _duplicate(connection: sqlite3.Connection, rows: List[_Row]) -> BatchInputError:
+    """The first row of ``rows`` whose custom_id an earlier request already used."""
+    for position, custom_id, *_ in rows:
+        found = connection.execute(
+            "SELECT position FROM inputs WHERE custom_id = ?", (custom_id,)
+        ).fetchone()
+        if found is not None and found[0] != position:
+            return BatchInputError(
+                f"request {position}: duplicate custom_id {custom_id!r} (first used by "
+                f"request {found[0]}); ids must be unique",
+                index=position,
+                custom_id=custom_id,
+            )
+        if found is None:  # not inserted: the failing executemany stopped before it
+            connection.execute(
+                "INSERT OR IGNORE INTO inputs VALUES (?, ?, ?, ?, ?)", (position, custom_id, *_)
+            )
+    return BatchInputError("duplicate custom_id")  # unreachable: the constraint named one
+
+
+class _Index:
+    """The inputs table, filled in chunks; a duplicate is reported as the first one."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.pending: List[_Row] = []
+
+    def add(self, row: _Row) -> None:
+        self.pending.append(row)
+        if len(self.pending) >= _FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self.pending = self.pending, []
+        if not rows:
+            return
+        try:
+            self.connection.executemany("INSERT INTO inputs VALUES (?, ?, ?, ?, ?)", rows)
+        except sqlite3.IntegrityError:
+            raise _duplicate(self.connection, rows) from None
 
 
 def write_inputs(
@@ -128,20 +164,25 @@ def write_inputs(
             f"not a single {type(requests).__name__}"
         )
     connection = open_index(os.path.join(workdir, "index.sqlite3"))
+    index = _Index(connection)
     parts: List[InputPart] = []
     handle: Optional[Any] = None
     position = 0
     try:
         for position, item in enumerate(requests):
-            custom_id, body = _split_request(item, position)
-            line = _line(custom_id, body, endpoint, position)
-            if len(line) > max_bytes:
-                raise BatchInputError(
-                    f"request {position} ({custom_id!r}) is {len(line)} bytes as JSONL, "
-                    f"over the {max_bytes}-byte input file limit",
-                    index=position,
-                    custom_id=custom_id,
-                )
+            try:
+                custom_id, body = _split_request(item, position)
+                line = _line(custom_id, body, endpoint, position)
+                if len(line) > max_bytes:
+                    raise BatchInputError(
+                        f"request {position} ({custom_id!r}) is {len(line)} bytes as JSONL, "
+                        f"over the {max_bytes}-byte input file limit",
+                        index=position,
+                        custom_id=custom_id,
+                    )
+            except BatchInputError:
+                index.flush()  # a duplicate among the earlier requests is named first
+                raise
             part = parts[-1] if parts else None
             if part is None or part.lines >= max_lines or part.bytes + len(line) > max_bytes:
                 if handle is not None:
@@ -149,17 +190,12 @@ def write_inputs(
                 part = InputPart(len(parts), f"input-{len(parts)}.jsonl", first=position)
                 parts.append(part)
                 handle = open(os.path.join(workdir, part.path), "wb")  # noqa: SIM115
-            try:
-                connection.execute(
-                    "INSERT INTO inputs VALUES (?, ?, ?, ?, ?)",
-                    (position, custom_id, part.index, part.bytes, len(line)),
-                )
-            except sqlite3.IntegrityError:
-                raise _duplicate(connection, custom_id, position) from None
+            index.add((position, custom_id, part.index, part.bytes, len(line)))
             assert handle is not None
             handle.write(line)
             part.lines += 1
             part.bytes += len(line)
+        index.flush()
         if not parts:
             raise BatchInputError("there are no requests to submit")
         if handle is not None:

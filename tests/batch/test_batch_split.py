@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, List
 
+import pytest
+
+from openai_accel import BatchInputError
 from openai_accel._ops import batch_input
 
 from ..harness import Harness
@@ -43,3 +46,23 @@ def test_the_byte_limit_splits_too(tmp_path: Any) -> None:
     assert total == 10
     assert all(part.bytes <= 500 for part in parts) and len(parts) == 5
     assert [part.first for part in parts] == [0, 2, 4, 6, 8]
+
+
+@pytest.mark.parametrize("first", [3, 4_999, 5_000, 7_000])
+def test_a_duplicate_is_named_at_its_first_repetition(tmp_path: Any, first: int) -> None:
+    requests = [(f"id{i}", {"n": i}) for i in range(12_000)]
+    requests[first + 500] = (f"id{first}", {"n": -1})
+    requests[first + 900] = (f"id{first + 1}", {"n": -2})
+
+    with pytest.raises(BatchInputError) as caught:
+        batch_input.write_inputs(requests, "/v1/embeddings", str(tmp_path))
+
+    assert caught.value.index == first + 500
+    assert f"first used by request {first}" in str(caught.value)
+
+
+def test_a_duplicate_before_another_bad_request_is_the_one_named(tmp_path: Any) -> None:
+    requests: List[Any] = [("a", {}), ("b", {}), ("a", {}), ("c", "not a body")]
+
+    with pytest.raises(BatchInputError, match="request 2: duplicate custom_id 'a'"):
+        batch_input.write_inputs(requests, "/v1/embeddings", str(tmp_path))
