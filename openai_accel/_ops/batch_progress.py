@@ -74,13 +74,14 @@ class _TextProgress:
 
 
 class _TqdmProgress:
-    def __init__(self, tqdm: Any) -> None:
+    def __init__(self, tqdm: Any, stream: TextIO) -> None:
         self._tqdm = tqdm
+        self._stream = stream
         self._bar: Any = None
 
     def __call__(self, event: BatchProgress) -> None:
         if self._bar is None:
-            self._bar = self._tqdm(total=event.total, unit="req", desc="batch")
+            self._bar = self._tqdm(total=event.total, unit="req", desc="batch", file=self._stream)
         self._bar.set_postfix_str(f"{event.stage}, {event.failed} failed", refresh=False)
         self._bar.update(event.done - self._bar.n)
         if event.stage == "done":
@@ -106,5 +107,5 @@ def make_reporter(progress: ProgressArg, stream: Optional[TextIO] = None) -> Opt
                 "for a progress bar; printing text lines instead\n"
             )
         else:
-            return _Monotonic(_TqdmProgress(tqdm))
+            return _Monotonic(_TqdmProgress(tqdm, out))
     return _Monotonic(_TextProgress(out))
