@@ -22,7 +22,7 @@ import time
 from typing import Any, Dict, Iterator, Sequence
 
 SIZES = (10_000, 100_000)
-QUICK_SIZES = (200, 1_000)
+QUICK_SIZES = (50, 200)
 
 _BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 

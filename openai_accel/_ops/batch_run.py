@@ -359,8 +359,13 @@ def run_batch(
     fingerprint = client_fingerprint(ctx)
     state = _prepare(requests, endpoint, job, fingerprint, completion_window, metadata)
     _report(reporter, state, "preparing")
-    yield from save_job(state)
-    return (yield from _drive(ctx, state, poll_interval, reporter))
+    try:
+        yield from save_job(state)
+        return (yield from _drive(ctx, state, poll_interval, reporter))
+    except BaseException:
+        if state.path is None:  # no job file: nothing could resume it, keep nothing
+            shutil.rmtree(state.workdir, ignore_errors=True)
+        raise
 
 
 def resume_batch(

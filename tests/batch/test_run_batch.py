@@ -261,3 +261,17 @@ def test_async_results_iterate_with_async_for(api: Harness) -> None:
         return [item.custom_id async for item in results]
 
     assert api.resolve(collect()) == ["request-0", "request-1"]
+
+
+def test_a_failed_job_without_a_job_file_leaves_no_work_directory(
+    api: Harness, openai_emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    openai_emulator.batches.validation_errors = [{"code": "x", "message": "no", "line": 1}]
+
+    with pytest.raises(BatchFailedError):
+        api.call("run_batch", chat_requests(2), **FAST)
+
+    assert list(tmp_path.iterdir()) == []
