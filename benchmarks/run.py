@@ -47,6 +47,9 @@ from openai_accel._core.http import Headers, HttpRequest, HttpResponse
 from openai_accel.transports.mock import AsyncMockTransport, MockTransport
 from openai_accel.transports.requests import RequestsTransport
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import batch_jobs  # files and batch jobs (issue 10)
+
 API_KEY = "sk-bench"
 MOCK_BASE_URL = "http://bench.invalid/v1"
 MODEL = "gpt-4o-mini"
@@ -108,6 +111,7 @@ BENCHMARKS: Dict[str, str] = {
     "embeddings-base64": "16 x 1536-dim embeddings: base64 (default) vs float on the wire",
     "upload-memory": "speech_to_text upload from disk: tracemalloc peak vs file size",
     "import-cost": "`import openai_accel` vs `import openai` in a fresh interpreter",
+    "batch-jobs": "run_batch of 10k and 100k requests: client memory growth and CPU",  # issue 10
 }
 
 
@@ -961,6 +965,7 @@ def run_all(quick: bool, only: Optional[Sequence[str]]) -> Iterator[Result]:
         "e2e-concurrent": bench_e2e_concurrent,
         "stream-reuse": bench_stream_reuse,
         "embeddings-base64": bench_embeddings,
+        "batch-jobs": lambda quick, emu: batch_jobs.bench(Result("batch-jobs"), quick, emu),
     }
     emulator: Optional[RemoteEmulator] = None
     try:

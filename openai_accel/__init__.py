@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from ._core.breaker import BreakerState, CircuitBreaker, CircuitBreakerProtocol
 from ._core.metrics import RequestMetrics
+
+# -- files and batch jobs (issue 10) --
+from ._ops.batch_progress import BatchProgress
+from ._ops.batch_results import BatchItem, BatchResults
 from .client import OpenAI
 from .errors import (
     APIConnectionError,
@@ -16,6 +20,10 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BatchFailedError,
+    BatchInputError,
+    BatchJobError,
+    BatchLineError,
     CircuitOpenError,
     ConflictError,
     FunctionCallError,
@@ -40,6 +48,8 @@ from .models import (
     Translation,
     Usage,
 )
+from .models.batch import Batch, BatchStatus
+from .models.files import FileObject
 from .types import AudioFormat, TranscriptionFormat, Voice
 from .voice import AsyncVoiceAgent, VoiceAgent, VoiceResponse
 
@@ -97,6 +107,18 @@ __all__ = [
     "VoiceAgent",
     "VoiceResponse",
     "__version__",
+]
+__all__ += [  # files and batch jobs (issue 10)
+    "Batch",
+    "BatchFailedError",
+    "BatchInputError",
+    "BatchItem",
+    "BatchJobError",
+    "BatchLineError",
+    "BatchProgress",
+    "BatchResults",
+    "BatchStatus",
+    "FileObject",
 ]
 
 

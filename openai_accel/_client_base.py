@@ -21,15 +21,20 @@ from ._core.target import RequestTarget
 from ._drivers import AsyncDriver, SyncDriver
 from ._gates import AsyncGate, ThreadGate
 from ._ops import audio as audio_ops
+from ._ops import batch_api as batch_ops  # files and batch jobs (issue 10)
+from ._ops import batch_run as batch_run_ops
 from ._ops import chat as chat_ops
 from ._ops import embeddings as embedding_ops
+from ._ops import files as file_ops
 from ._ops import images as image_ops
 from ._ops import models as model_ops
 from ._ops import moderation as moderation_ops
 from ._ops import raw as raw_ops
 from ._ops import voice as voice_ops
 from ._surface import call_op, stream_op
+from .models.batch import Batch
 from .models.chat import ChatChunk
+from .models.files import FileObject
 from .otel import telemetry_sinks
 from .statsd_sink import make_statsd_sink
 from .voice import agent_factory
@@ -161,6 +166,19 @@ class ClientBase:
     def _copy_with(self: _Client, options: Mapping[str, Any]) -> _Client:
         client_copy.check_options(options)
         return client_copy.copy_client(self, options)
+
+    # files and batch jobs (issue 10)
+    upload_file = call_op(file_ops.upload_file)
+    retrieve_file = call_op(file_ops.retrieve_file)
+    list_files = stream_op(file_ops.list_files, FileObject)
+    delete_file = call_op(file_ops.delete_file)
+    download_file = call_op(file_ops.download_file)
+    create_batch = call_op(batch_ops.create_batch)
+    retrieve_batch = call_op(batch_ops.retrieve_batch)
+    cancel_batch = call_op(batch_ops.cancel_batch)
+    list_batches = stream_op(batch_ops.list_batches, Batch)
+    run_batch = call_op(batch_run_ops.run_batch)
+    resume_batch = call_op(batch_run_ops.resume_batch)
 
     # -- model facts --------------------------------------------------------
     @staticmethod

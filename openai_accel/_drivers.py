@@ -39,7 +39,9 @@ from ._core.effects import (
     Sleep,
     ToolInvocation,
     ToolOutcome,
+    WriteFile,  # files and batch jobs (issue 10)
 )
+from ._fileio import write_atomically
 from ._gates import AsyncGate, ThreadGate
 from .errors import StreamError
 
@@ -118,6 +120,7 @@ class SyncDriver:
             Acquire: self._acquire,
             RunTools: self._run_tools,
             Invoke: _invoke_blocking,  # sdk branch: token providers
+            WriteFile: lambda e: write_atomically(e.path, e.data),  # batch jobs (issue 10)
         }
 
     def _acquire(self, effect: Acquire) -> _GateSlot:
@@ -309,6 +312,9 @@ class AsyncDriver:
             )
         if kind is Invoke:  # sdk branch: token providers
             return await _invoke_async(effect.function)
+        if kind is WriteFile:  # batch jobs (issue 10): fsync must not block the loop
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(None, write_atomically, effect.path, effect.data)
         raise TypeError(f"unknown effect {effect!r}")
 
     async def run(self, flow: Flow[T]) -> T:

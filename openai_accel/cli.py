@@ -21,6 +21,7 @@ import sys
 from typing import Any, Callable, List, NoReturn, Optional, Sequence
 
 from . import __version__
+from ._cli_batch import add_parser as add_batch_parser  # files and batch jobs (issue 10)
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
@@ -185,7 +186,7 @@ def add_chat(subcommands: Any) -> None:
 
 
 #: The subcommands, in the order ``--help`` lists them (see the module docstring).
-COMMANDS: List[Callable[[Any], None]] = [add_demo, add_emulator, add_chat]
+COMMANDS: List[Callable[[Any], None]] = [add_demo, add_emulator, add_chat, add_batch_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -314,3 +314,47 @@ class UnprocessableEntityError(BadRequestError):
 
 _STATUS_CLASSES = {**_STATUS_CLASSES, 422: UnprocessableEntityError}
 __all__ += ["APIError", "UnprocessableEntityError"]
+# -- files and batch jobs (issue 10) ---------------------------------------
+
+
+class BatchInputError(OpenAIError):
+    """A request given to ``run_batch`` cannot be submitted; nothing was uploaded.
+
+    ``index`` is the request's position in the input (0-based) and
+    ``custom_id`` its id, when known, so the first offending request is named.
+    """
+
+    def __init__(
+        self, message: str, *, index: Optional[int] = None, custom_id: Optional[str] = None
+    ) -> None:
+        super().__init__(message, param="requests")
+        self.index = index
+        self.custom_id = custom_id
+
+
+class BatchJobError(OpenAIError):
+    """A batch job file is unreadable, incomplete, or belongs to another key or base URL."""
+
+    def __init__(self, message: str, *, path: Optional[str] = None) -> None:
+        super().__init__(message, param="job")
+        self.path = path
+
+
+class BatchFailedError(OpenAIError):
+    """The Batch API refused a batch (status ``failed``): ``errors`` are its ``errors.data``.
+
+    The message names the first problems (code, message and input line).
+    """
+
+    def __init__(self, message: str, *, batch_id: str, errors: Any = ()) -> None:
+        super().__init__(message, code="batch_failed", body=list(errors))
+        self.batch_id = batch_id
+        self.errors: list = list(errors)  # type: ignore[type-arg]
+
+
+class BatchLineError(OpenAIError):
+    """One request of a batch has no reply: the batch expired or was cancelled first,
+    or the line carried an ``error`` object instead of a ``response``."""
+
+
+__all__ += ["BatchFailedError", "BatchInputError", "BatchJobError", "BatchLineError"]

@@ -42,12 +42,14 @@ __all__ = [
     "Slot",
     "ToolInvocation",
     "ToolOutcome",
+    "WriteFile",
     "acquire",
     "emit",
     "read_chunk",
     "run_tools",
     "send",
     "sleep",
+    "write_file",
 ]
 
 
@@ -179,3 +181,20 @@ def invoke(function: Callable[[], Any]) -> Flow[Any]:
 
 
 __all__ += ["Invoke", "invoke"]
+# -- files and batch jobs (issue 10) ---------------------------------------
+
+
+@attrs.frozen
+class WriteFile:
+    """Replace the file ``path`` with ``data`` atomically and durably (write, fsync, rename).
+
+    A batch job's state lives in such a file: a kill at any moment leaves
+    either the old or the new version on disk, never a torn one.
+    """
+
+    path: str
+    data: bytes = attrs.field(repr=lambda d: f"<{len(d)} bytes>")
+
+
+def write_file(path: str, data: bytes) -> Flow[None]:
+    yield WriteFile(path, data)

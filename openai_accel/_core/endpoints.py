@@ -72,3 +72,18 @@ ENDPOINTS: Dict[str, Endpoint] = _rows(
     ),
     Endpoint("models", "GET", "/models", E.NONE, R.JSON, "models"),
 )
+
+# -- files and batch jobs (issue 10): the id goes after the path (``ApiCall.url``) --
+ENDPOINTS.update(
+    _rows(
+        Endpoint("file_upload", "POST", "/files", E.MULTIPART, R.JSON, "file_upload"),
+        Endpoint("file_retrieve", "GET", "/files", E.NONE, R.JSON, "file_retrieve"),
+        Endpoint("file_list", "GET", "/files", E.NONE, R.JSON, "file_list"),
+        Endpoint("file_delete", "DELETE", "/files", E.NONE, R.JSON, "file_delete"),
+        Endpoint("file_content", "GET", "/files", E.NONE, R.BYTE_STREAM, "file_content"),
+        Endpoint("batch_create", "POST", "/batches", E.JSON, R.JSON, "batch_create"),
+        Endpoint("batch_retrieve", "GET", "/batches", E.NONE, R.JSON, "batch_retrieve"),
+        Endpoint("batch_cancel", "POST", "/batches", E.NONE, R.JSON, "batch_cancel"),
+        Endpoint("batch_list", "GET", "/batches", E.NONE, R.JSON, "batch_list"),
+    )
+)

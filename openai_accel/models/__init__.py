@@ -48,3 +48,17 @@ __all__ = [
     "Usage",
     "Word",
 ]
+
+# -- files and batch jobs (issue 10) --
+from .batch import Batch, BatchErrorDetail, BatchErrors, BatchRequestCounts, BatchStatus
+from .files import FileDeleted, FileObject
+
+__all__ += [
+    "Batch",
+    "BatchErrorDetail",
+    "BatchErrors",
+    "BatchRequestCounts",
+    "BatchStatus",
+    "FileDeleted",
+    "FileObject",
+]

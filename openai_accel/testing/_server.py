@@ -27,6 +27,7 @@ from multidict import CIMultiDict
 
 from . import _audio, _azure, _catalog, _chat, _embeddings, _images, _moderation
 from . import _errors as err
+from ._batch_routes import add_routes as add_batch_routes  # files and batches (issue 10)
 from ._faults import Fault, fault_headers, fault_reply
 from ._multipart import boundary_of, parse_multipart
 from ._records import ReceivedRequest, ScriptedResponse
@@ -116,6 +117,7 @@ class Server:
         }
         for method, azure_path, v1_path in _azure.azure_routes():
             app.router.add_route(method, azure_path, handlers[(method, v1_path)])
+        add_batch_routes(app, self, _call, self.state.files, self.state.batches)  # issue 10
         return app
 
     # ------------------------------------------------------------ plumbing

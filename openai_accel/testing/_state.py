@@ -14,7 +14,9 @@ from typing import Deque, Dict, List, Optional, Tuple
 
 import attrs
 
+from ._batches import BatchEngine, BatchSettings  # files and batches (issue 10)
 from ._faults import Fault
+from ._files import FileStore
 from ._records import ReceivedRequest, ScriptedResponse
 
 MAX_STORED_IMAGES = 256
@@ -62,6 +64,9 @@ class EmulatorState:
         self.fault_rng = random.Random(seed)
         # Used only on the server's loop thread: ids, obfuscation padding.
         self.id_rng = random.Random(seed + 1)
+        # Files and batches (issue 10).
+        self.files = FileStore()
+        self.batches = BatchEngine(self.files, BatchSettings(), seed)
 
     def reset(self) -> None:
         with self.lock:
@@ -73,6 +78,8 @@ class EmulatorState:
             # Only the fault coin tosses restart: ids keep their sequence, so a client that
             # outlives a reset never sees a request id twice.
             self.fault_rng = random.Random(self.seed)
+        self.files.reset()  # files and batches (issue 10)
+        self.batches.reset()
 
     def record(self, request: ReceivedRequest) -> None:
         with self.lock:

@@ -20,7 +20,9 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Type, Union
 import attrs
 from aiohttp import web
 
+from ._batches import BatchSettings  # files and batches (issue 10)
 from ._faults import Fault
+from ._files import FileStore
 from ._records import ReceivedRequest, ScriptedResponse
 from ._server import Server
 from ._state import EmulatorState, normalise_route, route_matches
@@ -258,6 +260,19 @@ class Emulator:
         if probability is not KEEP:
             changes["probability"] = probability
         self._state.add_fault(attrs.evolve(fault, **changes) if changes else fault)
+
+    # ------------------------------------------------------------ files and batches (issue 10)
+
+    @property
+    def files(self) -> FileStore:
+        """The stored files; ``files.uploads`` counts ``purpose="batch"`` uploads."""
+        return self._state.files
+
+    @property
+    def batches(self) -> BatchSettings:
+        """How batches behave (stage durations, failures, expiry...); ``batches.creations``
+        counts the batches created. Reset with everything else by :meth:`reset`."""
+        return self._state.batches.settings
 
     def reset(self) -> None:
         """Forget scripts, faults, received requests and counters; restart the fault RNG."""

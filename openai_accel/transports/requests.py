@@ -6,6 +6,7 @@ from typing import Any, Iterator, Optional
 
 import requests
 import requests.adapters
+import urllib3
 
 from .._core.http import Headers, HttpRequest, HttpResponse, StreamingBody
 from ..errors import APIConnectionError, APITimeoutError
@@ -53,19 +54,35 @@ def _translate(exc: BaseException, request: HttpRequest) -> APIConnectionError:
     return APIConnectionError(f"connection error: {where}: {type(exc).__name__}: {exc}")
 
 
+_READ1_SIZE = 64 * 1024
+_HAS_READ1 = int(str(getattr(urllib3, "__version__", "1")).split(".")[0]) >= 2
+
+
 class _RequestsByteStream:
     def __init__(self, response: requests.Response, request: HttpRequest) -> None:
         self._response = response
         self._request = request
         self._chunks = response.iter_content(chunk_size=None)
+        # Files and batch jobs (issue 10): iter_content(None) reads a body that has a
+        # Content-Length in ONE piece (a 60 MB batch output file at once). urllib3 2's
+        # read1 returns what has arrived, at most _READ1_SIZE: bounded memory, and no
+        # waiting for a full buffer, which SSE needs.
+        read1 = getattr(response.raw, "read1", None)
+        self._read1 = read1 if callable(read1) and _HAS_READ1 else None
 
     def read_chunk(self) -> bytes:
         try:
+            if self._read1 is not None:
+                return bytes(self._read1(_READ1_SIZE, decode_content=True))
             for chunk in self._chunks:
                 if chunk:
                     return bytes(chunk)
         except requests.RequestException as exc:
             raise _translate(exc, self._request) from exc
+        except urllib3.exceptions.ReadTimeoutError as exc:  # read1 bypasses requests' wrapping
+            raise _translate(requests.ReadTimeout(exc), self._request) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise _translate(requests.ConnectionError(exc), self._request) from exc
         return b""
 
     def close(self) -> None:
