@@ -31,6 +31,8 @@ class Segment:
 
 @attrs.define
 class Transcription:
+    __wire_required__ = ("text",)
+
     text: str = ""
     language: Optional[str] = None
     duration: Optional[float] = None
@@ -44,6 +46,8 @@ class Transcription:
 
 @attrs.define
 class Translation:
+    __wire_required__ = ("text",)
+
     text: str = ""
     language: Optional[str] = None
     duration: Optional[float] = None

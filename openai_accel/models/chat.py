@@ -10,6 +10,8 @@ from ._base import library_field
 
 @attrs.define
 class FunctionCall:
+    __wire_required__ = ("name",)
+
     name: str = ""
     #: The arguments exactly as the model wrote them: a JSON string.
     arguments: str = ""
@@ -21,6 +23,8 @@ class FunctionCall:
 
 @attrs.define
 class ToolCall:
+    __wire_required__ = ("function",)
+
     id: str = ""
     type: str = "function"
     function: FunctionCall = attrs.field(factory=FunctionCall)
@@ -66,6 +70,9 @@ class Usage:
 
 @attrs.define
 class ChatMessage:
+    #: The API always sends ``content`` (null beside tool calls or a refusal).
+    __wire_required__ = (("content", "tool_calls"),)
+
     role: str = "assistant"
     content: Optional[str] = None
     refusal: Optional[str] = None
@@ -74,6 +81,8 @@ class ChatMessage:
 
 @attrs.define
 class Choice:
+    __wire_required__ = ("message",)
+
     index: int = 0
     message: ChatMessage = attrs.field(factory=ChatMessage)
     finish_reason: Optional[str] = None
@@ -82,6 +91,8 @@ class Choice:
 @attrs.define
 class ChatResponse:
     """A chat completion. The shortcuts read the first choice."""
+
+    __wire_required__ = ("choices",)
 
     id: str = ""
     model: str = ""

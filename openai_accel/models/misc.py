@@ -9,6 +9,8 @@ from ._base import library_field
 
 @attrs.define
 class ModerationResult:
+    __wire_required__ = ("flagged",)
+
     flagged: bool = False
     categories: Dict[str, bool] = attrs.field(factory=dict)
     category_scores: Dict[str, float] = attrs.field(factory=dict)
@@ -18,6 +20,8 @@ class ModerationResult:
 
 @attrs.define
 class ModerationResponse:
+    __wire_required__ = ("results",)
+
     id: str = ""
     model: str = ""
     results: List[ModerationResult] = attrs.field(factory=list)
@@ -32,6 +36,9 @@ class ModerationResponse:
 
 @attrs.define
 class ImageData:
+    #: An image arrives as a link or as base64: one of the two is always there.
+    __wire_required__ = (("url", "b64_json"),)
+
     url: Optional[str] = None
     b64_json: Optional[str] = None
     revised_prompt: Optional[str] = None
@@ -39,6 +46,8 @@ class ImageData:
 
 @attrs.define
 class ImageResponse:
+    __wire_required__ = ("data",)
+
     created: int = 0
     data: List[ImageData] = attrs.field(factory=list)
     usage: Optional[Dict[str, Any]] = None
@@ -49,6 +58,8 @@ class ImageResponse:
 @attrs.define
 class ModelCard:
     """One entry of the model list."""
+
+    __wire_required__ = ("id",)
 
     id: str = ""
     created: int = 0
