@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import sys
 from array import array
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
@@ -21,6 +22,8 @@ from .._core.pipeline import Exchange, call_json
 from .._core.request import ApiCall, split_options
 from ..errors import BadRequestError, InvalidResponseError
 from ..model_info import embedding_dimensions
+from ..models._base import structure
+from ..models.misc import EmbeddingUsage
 
 __all__ = ["DEFAULT_EMBEDDING_MODEL", "decode_base64_vector", "embedding"]
 
@@ -118,14 +121,47 @@ def decode_base64_vector(encoded: str) -> List[float]:
     values.frombytes(raw)
     if _BIG_ENDIAN:
         values.byteswap()
+    if not math.isfinite(sum(values)):  # one C loop; a NaN or infinity bit pattern poisons it
+        _refuse_non_finite(values)
     return values.tolist()
+
+
+_NUMBER_TYPES = frozenset({int, float})
+
+
+def _refuse_non_finite(values: Sequence[float]) -> None:
+    """Raise for the first NaN or infinity (the sum alone may overflow on huge values)."""
+    for position, value in enumerate(values):
+        if not math.isfinite(value):
+            raise InvalidResponseError(f"embedding value {position} is {value!r}, not finite")
+
+
+def _float_vector(item: Any) -> List[float]:
+    """A JSON array of finite numbers as floats; InvalidResponseError for anything else.
+
+    Booleans are not numbers here, and an integer too large for a float (a
+    400-digit literal) is refused rather than raising OverflowError.
+    """
+    if type(item) is not list:
+        raise InvalidResponseError(
+            f"embedding is neither base64 text nor an array of numbers, got {type(item).__name__}"
+        )
+    if not set(map(type, item)) <= _NUMBER_TYPES:
+        raise InvalidResponseError("embedding array holds values that are not numbers")
+    try:
+        vector = list(map(float, item))
+    except OverflowError:
+        raise InvalidResponseError("embedding holds a number too large for a float") from None
+    if not math.isfinite(sum(vector)):
+        _refuse_non_finite(vector)
+    return vector
 
 
 def _vector(item: Any) -> List[float]:
     if isinstance(item, str):
         return decode_base64_vector(item)
     # A server that ignores encoding_format (some compatible ones do) sends floats.
-    return [float(value) for value in item]
+    return _float_vector(item)
 
 
 def _vectors(expected: int) -> Callable[[Any, Exchange], List[List[float]]]:
@@ -153,9 +189,9 @@ def _vectors(expected: int) -> Callable[[Any, Exchange], List[List[float]]]:
             try:
                 vectors[index] = _vector(item.get("embedding"))
             except InvalidResponseError as exc:
-                raise invalid(exc.message) from exc
-            except (TypeError, ValueError) as exc:
-                raise invalid(f"embedding is neither base64 nor a list of numbers: {exc}") from exc
+                raise invalid(f"data[{index}]: {exc.message}") from None
+        if data.get("usage") is not None:  # counts go to the metrics: the same rules as chat's
+            structure(data["usage"], EmbeddingUsage, request_id=exchange.request_id)
         missing = [index for index, vector in enumerate(vectors) if vector is None]
         if missing:
             raise invalid(f"the reply has no embedding for inputs {missing[:20]}")

@@ -1,10 +1,10 @@
 """Chat completion replies and stream chunks."""
 
-import json
 from typing import Any, Dict, List, Optional
 
 import attrs
 
+from .._core.response import loads_reply
 from ._base import library_field
 
 
@@ -17,8 +17,11 @@ class FunctionCall:
     arguments: str = ""
 
     def parsed_arguments(self) -> Any:
-        """The arguments decoded from JSON (raises ValueError if the model wrote bad JSON)."""
-        return json.loads(self.arguments) if self.arguments else {}
+        """The arguments decoded from JSON (raises ValueError if the model wrote bad JSON).
+
+        Absurdly nested arguments are bad JSON too (a ValueError, not RecursionError).
+        """
+        return loads_reply(self.arguments) if self.arguments else {}
 
 
 @attrs.define

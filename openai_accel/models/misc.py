@@ -35,6 +35,14 @@ class ModerationResponse:
 
 
 @attrs.define
+class EmbeddingUsage:
+    """The token counts of an embeddings reply (checked, not returned: vectors are)."""
+
+    prompt_tokens: int = 0
+    total_tokens: int = 0
+
+
+@attrs.define
 class ImageData:
     #: An image arrives as a link or as base64: one of the two is always there.
     __wire_required__ = (("url", "b64_json"),)
