@@ -21,6 +21,10 @@ def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
+#: Built once: ``json.loads`` with any keyword argument builds a new decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def loads_reply(text: Any) -> Any:
     """``json.loads`` for a reply: ValueError for anything that is not strict JSON.
 
@@ -28,8 +32,10 @@ def loads_reply(text: Any) -> Any:
     RecursionError; here it is a ValueError like any other malformed body, so
     every caller's ``except ValueError`` covers it.
     """
+    if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return _DECODER.decode(text)
     except RecursionError:
         raise ValueError("the JSON is nested too deeply") from None
 
