@@ -45,6 +45,7 @@ from .._core.request import ApiCall, CallOptions, split_options
 from ..errors import BadRequestError, InvalidResponseError, StreamError
 from ..models._base import structure
 from ..models.audio import Transcription, Translation
+from ..models.misc import check_usage
 from ..types import AudioFormat, TranscriptionFormat, Voice
 
 __all__ = [
@@ -461,7 +462,9 @@ def _reply_text(exchange: Exchange) -> str:
 
 
 def _parse_transcription(data: Any, exchange: Exchange) -> Transcription:
-    return structure(data, Transcription, request_id=exchange.request_id)
+    transcription = structure(data, Transcription, request_id=exchange.request_id)
+    check_usage(data, request_id=exchange.request_id)
+    return transcription
 
 
 def _parse_translation(data: Any, exchange: Exchange) -> Translation:

@@ -22,8 +22,7 @@ from .._core.pipeline import Exchange, call_json
 from .._core.request import ApiCall, split_options
 from ..errors import BadRequestError, InvalidResponseError
 from ..model_info import embedding_dimensions
-from ..models._base import structure
-from ..models.misc import EmbeddingUsage
+from ..models.misc import check_usage
 
 __all__ = ["DEFAULT_EMBEDDING_MODEL", "decode_base64_vector", "embedding"]
 
@@ -190,8 +189,7 @@ def _vectors(expected: int) -> Callable[[Any, Exchange], List[List[float]]]:
                 vectors[index] = _vector(item.get("embedding"))
             except InvalidResponseError as exc:
                 raise invalid(f"data[{index}]: {exc.message}") from None
-        if data.get("usage") is not None:  # counts go to the metrics: the same rules as chat's
-            structure(data["usage"], EmbeddingUsage, request_id=exchange.request_id)
+        check_usage(data, request_id=exchange.request_id)  # the counts go to the metrics
         missing = [index for index, vector in enumerate(vectors) if vector is None]
         if missing:
             raise invalid(f"the reply has no embedding for inputs {missing[:20]}")

@@ -14,7 +14,7 @@ from .._core.pipeline import Exchange, call_json, call_raw
 from .._core.request import ApiCall, split_options
 from ..errors import BadRequestError, InvalidResponseError
 from ..models._base import structure
-from ..models.misc import ImageData, ImageResponse
+from ..models.misc import ImageData, ImageResponse, check_usage
 
 __all__ = ["get_image_bytes", "text_to_image"]
 
@@ -23,7 +23,9 @@ _RESPONSE_FORMATS = ("url", "b64_json")
 
 
 def _parse(data: Any, exchange: Exchange) -> ImageResponse:
-    return structure(data, ImageResponse, request_id=exchange.request_id)
+    response = structure(data, ImageResponse, request_id=exchange.request_id)
+    check_usage(data, request_id=exchange.request_id)
+    return response
 
 
 def text_to_image(

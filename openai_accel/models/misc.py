@@ -4,7 +4,8 @@ from typing import Any, Dict, List, Optional
 
 import attrs
 
-from ._base import library_field
+from ..errors import InvalidResponseError
+from ._base import explain, library_field, structure
 
 
 @attrs.define
@@ -35,11 +36,38 @@ class ModerationResponse:
 
 
 @attrs.define
-class EmbeddingUsage:
-    """The token counts of an embeddings reply (checked, not returned: vectors are)."""
+class UsageCounts:
+    """The counts any ``usage`` object may carry, checked by the converter's rules.
 
-    prompt_tokens: int = 0
-    total_tokens: int = 0
+    Replies whose ``usage`` stays a plain dict (embeddings, images, audio) are
+    checked against this before the counts reach the metrics: a boolean, a
+    string or a 400-digit number there is an invalid reply, like in chat.
+    """
+
+    prompt_tokens: Optional[int] = None
+    completion_tokens: Optional[int] = None
+    input_tokens: Optional[int] = None
+    output_tokens: Optional[int] = None
+    total_tokens: Optional[int] = None
+    seconds: Optional[float] = None
+
+
+def check_usage(data: Any, *, request_id: Optional[str] = None) -> None:
+    """InvalidResponseError when ``data["usage"]`` is present and not a valid usage object."""
+    usage = data.get("usage") if isinstance(data, dict) else None
+    if usage is None:
+        return
+    if not isinstance(usage, dict):
+        reason = f": expected an object, got {type(usage).__name__}"
+    else:
+        try:
+            structure(usage, UsageCounts)
+            return
+        except InvalidResponseError:
+            reason = "." + explain(usage, UsageCounts)
+    raise InvalidResponseError(
+        f"reply has an invalid usage: usage{reason}", body=data, request_id=request_id
+    )
 
 
 @attrs.define

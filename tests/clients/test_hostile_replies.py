@@ -165,6 +165,25 @@ def test_a_400_digit_usage_count_in_chat_is_an_invalid_response(make_mock_api):
         api.call("chat", "Hi")
 
 
+@pytest.mark.parametrize(
+    "method, args, kwargs, body",
+    [
+        ("text_to_image", ("a cat",), {}, {"created": 1, "data": [{"url": "https://x.test/a"}]}),
+        ("speech_to_text", (b"RIFF0000WAVE",), {"filename": "a.wav"}, {"text": "hi"}),
+    ],
+    ids=["images", "transcription"],
+)
+def test_a_400_digit_usage_count_in_a_plain_usage_dict_is_an_invalid_response(
+    make_mock_api, method, args, kwargs, body
+):
+    content = json.dumps({**body, "usage": {"total_tokens": 1}}).replace(
+        ": 1}", ": " + "9" * 400 + "}"
+    )
+    api = make_mock_api(raw_reply(content.encode()))
+    with pytest.raises(InvalidResponseError, match=r"usage.*total_tokens"):
+        api.call(method, *args, **kwargs)
+
+
 def test_a_nan_literal_in_a_chat_reply_is_an_invalid_response(make_mock_api):
     content = json.dumps(chat_body("hi")).replace('"created": ', '"created": NaN, "x": ').encode()
     api = make_mock_api(raw_reply(content))
