@@ -141,10 +141,26 @@ def test_non_finite_numbers_in_a_float_embedding_are_refused(make_mock_api, lite
         api.call("embedding", "Hi", encoding_format="float")
 
 
-def test_a_boolean_in_a_float_embedding_is_refused(make_mock_api):
-    api = make_mock_api(json_reply(embeddings_body([0.5, True])))
+@pytest.mark.parametrize("value", ["0.5", None, [0.5], {"v": 1}])
+def test_a_value_that_is_not_a_number_in_a_float_embedding_is_refused(make_mock_api, value):
+    api = make_mock_api(json_reply(embeddings_body([0.5, value])))
     with pytest.raises(InvalidResponseError, match="not numbers"):
         api.call("embedding", "Hi", encoding_format="float")
+
+
+@pytest.mark.parametrize("bits", [0x7F800000, 0xFF800000, 0x7FC00000, 0x7F800001])
+def test_every_non_finite_float32_in_base64_is_refused(make_mock_api, bits):
+    vector = base64.b64encode(struct.pack("<fIf", 0.5, bits, 3.4e38)).decode()
+    api = make_mock_api(json_reply(embeddings_body(vector)))
+    with pytest.raises(InvalidResponseError, match="value 1 is"):
+        api.call("embedding", "Hi")
+
+
+def test_extreme_finite_float32_values_in_base64_are_kept(make_mock_api):
+    values = [3.4e38, -3.4e38, 1e-45, -0.0]
+    vector = base64.b64encode(struct.pack("<4f", *values)).decode()
+    api = make_mock_api(json_reply(embeddings_body(vector)))
+    assert api.call("embedding", "Hi")[0] == pytest.approx(values, rel=1e-6)
 
 
 def test_a_400_digit_usage_count_in_embeddings_is_an_invalid_response(make_mock_api):

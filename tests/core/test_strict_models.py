@@ -228,7 +228,7 @@ json_values = st.recursive(
 
 
 @pytest.mark.parametrize("cls", REPLY_MODELS, ids=lambda cls: cls.__name__)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(data=json_values)
 def test_arbitrary_json_is_a_model_or_an_invalid_response_error(cls, data):
     try:
@@ -268,7 +268,7 @@ def assert_faithful(value: Any, wire: Any, loose: bool = False) -> None:
         assert type(wire) in (int, float) and math.isfinite(wire) and wire == value
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(value=st.text(max_size=40) | st.floats().map(repr) | st.integers().map(str))
 def test_parse_retry_after_never_raises(value):
     for name in ("retry-after", "retry-after-ms"):
