@@ -341,7 +341,8 @@ def explain(data: Any, cls: Type[Any]) -> str:
         path, fault = _first_fault(exc)
         reason = str(fault) if isinstance(fault, ReplyShapeError) else type(fault).__name__
         return f"{path}: {reason}" if path else reason
-    return "the reply could not be structured"  # the fast path failed on something transient
+    # Only reached if the two converters disagree, which would be a bug here.
+    return "the reply could not be structured"
 
 
 def structure(data: Any, cls: Type[T], *, request_id: Optional[str] = None) -> T:
