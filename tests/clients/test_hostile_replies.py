@@ -349,3 +349,25 @@ def test_any_reply_body_is_a_result_or_an_openai_error(make_mock_api, endpoint):
             api.call(method, *args, **kwargs)
 
     check()
+
+
+# -- error bodies of the wrong shape ------------------------------------------------
+
+
+def test_an_error_message_that_is_not_text_is_not_stringified(make_mock_api):
+    body = {"error": {"message": {"t": 1}, "type": ["x"], "code": {"c": 1}, "param": True}}
+    api = make_mock_api(json_reply(body, status=400))
+    with pytest.raises(BadRequestError) as caught:
+        api.call("chat", "Hi")
+    error = caught.value
+    assert "{'t': 1}" not in str(error)
+    assert (error.type, error.code, error.param) == (None, None, None)
+    assert error.body == body
+
+
+def test_a_lone_surrogate_in_an_error_message_can_still_be_printed(make_mock_api):
+    api = make_mock_api(raw_reply(b'{"error": {"message": "bad \\ud800 input"}}', status=400))
+    with pytest.raises(BadRequestError) as caught:
+        api.call("chat", "Hi")
+    str(caught.value).encode("utf-8")  # would raise UnicodeEncodeError with the raw surrogate
+    assert "\\ud800" in caught.value.message
