@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
+import re
 import time
 from typing import Any, Mapping, Optional, Type
 
@@ -212,39 +214,63 @@ def parse_retry_after(
 
     ``retry-after`` may be seconds or an HTTP date. Garbage yields ``None``
     rather than an exception: a malformed hint must never mask the real error.
+    Garbage includes negative values, NaN, infinities, numbers written with
+    underscores or exponents, and dates no calendar holds (year 99999).
     ``headers`` must be a case-insensitive mapping or use lower-case names.
     """
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms is not None:
-        try:
-            value = float(raw_ms) / 1000.0
-        except ValueError:
-            value = -1.0
-        if value >= 0 and value == value:  # rejects NaN
-            return value
+    milliseconds = _plain_number(headers.get("retry-after-ms"))
+    if milliseconds is not None:
+        return milliseconds / 1000.0
     raw = headers.get("retry-after")
-    if raw is None:
+    if not isinstance(raw, str):
         return None
+    seconds = _plain_number(raw)
+    if seconds is not None:
+        return seconds
+    return _seconds_until(raw, time.time() if now is None else now)
+
+
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,30})?")
+
+
+def _plain_number(raw: Any) -> Optional[float]:
+    """A non-negative decimal like ``12`` or ``0.5``; anything else (``1e9``, ``nan``) is None."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _seconds_until(raw: str, now: float) -> Optional[float]:
+    """Seconds from ``now`` to the HTTP date ``raw`` (0 if past); None if it is no date."""
     try:
-        seconds = float(raw)
-    except ValueError:
         parsed = email.utils.parsedate_tz(raw)
         if parsed is None:
             return None
-        at = email.utils.mktime_tz(parsed)
-        return max(0.0, at - (time.time() if now is None else now))
-    if seconds < 0 or seconds != seconds:
+        at = float(email.utils.mktime_tz(parsed))
+    except (ValueError, OverflowError, TypeError, IndexError):  # year 99999, day 40, ...
         return None
-    return seconds
+    if not math.isfinite(at) or not math.isfinite(now):
+        return None
+    return max(0.0, at - now)
 
 
 def _decode_error_body(body: bytes) -> tuple[Any, Mapping[str, Any]]:
-    """Return (decoded body, the ``error`` object or {}) without ever raising."""
+    """Return (decoded body, the ``error`` object or {}) without ever raising.
+
+    A body nested too deeply to decode is kept as a short text excerpt: the
+    status error must still be raised, never a RecursionError.
+    """
     text = body.decode("utf-8", errors="replace")
     try:
         decoded: Any = json.loads(text) if text.strip() else None
     except ValueError:
         return text, {}
+    except RecursionError:
+        return _excerpt(text), {}
     if isinstance(decoded, dict):
         error = decoded.get("error")
         if isinstance(error, dict):
@@ -255,18 +281,36 @@ def _decode_error_body(body: bytes) -> tuple[Any, Mapping[str, Any]]:
     return decoded, {}
 
 
-def _summarise_text(text: str, limit: int = 200) -> str:
-    """A one-line excerpt of a non-JSON body (an HTML page from a proxy, say)."""
-    import re
-
-    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    text = title.group(1) if title else re.sub(r"<[^>]+>", " ", text)
-    text = " ".join(text.split())
+def _excerpt(text: str, limit: int = 200) -> str:
     return text[:limit] + ("..." if len(text) > limit else "")
 
 
+def _summarise_text(text: str, limit: int = 200) -> str:
+    """A one-line excerpt of a non-JSON body (an HTML page from a proxy, say)."""
+    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    text = title.group(1) if title else re.sub(r"<[^>]+>", " ", text)
+    text = " ".join(text.split())
+    return _excerpt(text, limit)
+
+
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates escaped, so printing or logging the error cannot fail."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+
+
 def _opt_str(value: Any) -> Optional[str]:
-    return None if value is None else str(value)
+    """An error field (``type``, ``code``, ``param``) as text, if it is text or a number.
+
+    Anything else (an object, a list, a boolean) is a server's mistake and
+    becomes None rather than ``"{'t': 1}"``.
+    """
+    if isinstance(value, str):
+        return _printable(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value) if abs(value) < 10**30 else None
+    return None
 
 
 def error_from_response(
@@ -278,6 +322,8 @@ def error_from_response(
     """
     decoded, error = _decode_error_body(body)
     message = error.get("message") if error else None
+    if not isinstance(message, str) or not message.strip():
+        message = None
     if not message:
         if isinstance(decoded, str) and decoded.strip():
             message = f"HTTP {status}: {_summarise_text(decoded)}"
@@ -285,7 +331,7 @@ def error_from_response(
             message = f"HTTP {status} with no error message"
     cls = status_error_class(status)
     return cls(
-        str(message),
+        _printable(message),
         status_code=status,
         type=_opt_str(error.get("type")),
         code=_opt_str(error.get("code")),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 from ..errors import InvalidResponseError
 from .http import HttpResponse
 
-__all__ = ["decode_json", "is_json"]
+__all__ = ["decode_json", "is_json", "loads_reply"]
 
 
 def is_json(response: HttpResponse) -> bool:
@@ -16,15 +16,39 @@ def is_json(response: HttpResponse) -> bool:
     return "json" in content_type
 
 
+def _refuse_constant(name: str) -> NoReturn:
+    # NaN and Infinity are not JSON (RFC 8259); Python's decoder accepts them by default.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+#: Built once: ``json.loads`` with any keyword argument builds a new decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def loads_reply(text: Any) -> Any:
+    """``json.loads`` for a reply: ValueError for anything that is not strict JSON.
+
+    Absurd nesting (``[[[[...`` ten thousand deep) makes the C decoder raise
+    RecursionError; here it is a ValueError like any other malformed body, so
+    every caller's ``except ValueError`` covers it.
+    """
+    if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
+
+
 def decode_json(response: HttpResponse) -> Any:
     """The reply as JSON; a body that is not JSON is a typed error, never a crash."""
     try:
-        return json.loads(response.content)
-    except ValueError as exc:
+        return loads_reply(response.content)
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
         excerpt = response.content[:200].decode("utf-8", errors="replace")
         raise InvalidResponseError(
-            f"expected JSON from the server, got {excerpt!r}",
+            f"expected JSON from the server ({exc}), got {excerpt!r}",
             status_code=response.status,
             request_id=response.headers.get("x-request-id"),
             body=excerpt,
-        ) from exc
+        ) from None

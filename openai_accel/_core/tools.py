@@ -47,7 +47,7 @@ def prepare_invocations(
             continue
         try:
             arguments = json.loads(call.function.arguments or "{}")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # replies: absurd nesting is bad JSON too
             failed[call.id] = ValueError(f"arguments are not valid JSON: {exc}")
             continue
         if not isinstance(arguments, dict):

@@ -46,6 +46,7 @@ from ..errors import BadRequestError, InvalidResponseError, StreamError
 from ..models._base import structure
 from ..models._result import AudioBytes, ResultStr
 from ..models.audio import Transcription, Translation
+from ..models.misc import check_usage
 from ..types import AudioFormat, TranscriptionFormat, Voice
 
 __all__ = [
@@ -462,9 +463,11 @@ def _reply_text(exchange: Exchange) -> str:
 
 
 def _parse_transcription(data: Any, exchange: Exchange) -> Transcription:
-    return structure(
+    transcription = structure(
         data, Transcription, request_id=exchange.request_id, headers=exchange.response.headers
     )
+    check_usage(data, request_id=exchange.request_id)
+    return transcription
 
 
 def _parse_translation(data: Any, exchange: Exchange) -> Translation:

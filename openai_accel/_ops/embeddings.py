@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import sys
 from array import array
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
@@ -22,6 +23,7 @@ from .._core.request import ApiCall, split_options
 from ..errors import BadRequestError, InvalidResponseError
 from ..model_info import embedding_dimensions
 from ..models._result import EmbeddingVectors
+from ..models.misc import check_usage
 
 __all__ = ["DEFAULT_EMBEDDING_MODEL", "decode_base64_vector", "embedding"]
 
@@ -119,14 +121,61 @@ def decode_base64_vector(encoded: str) -> List[float]:
     values.frombytes(raw)
     if _BIG_ENDIAN:
         values.byteswap()
+    if _has_non_finite_float32(raw):
+        _refuse_non_finite(values)
     return values.tolist()
+
+
+# A little-endian float32 is NaN or infinite when its 8 exponent bits are all
+# ones: the low 7 bits of byte 3 and the top bit of byte 2. These tables mark
+# such bytes, so the check runs in C (slices, translate, one big-int AND)
+# instead of a Python loop over every value.
+_EXPONENT_HIGH = bytes(int(b & 0x7F == 0x7F) for b in range(256))
+_EXPONENT_LOW = bytes(int(b & 0x80 == 0x80) for b in range(256))
+
+
+def _has_non_finite_float32(raw: bytes) -> bool:
+    high = int.from_bytes(raw[3::4].translate(_EXPONENT_HIGH), "little")
+    return bool(high and high & int.from_bytes(raw[2::4].translate(_EXPONENT_LOW), "little"))
+
+
+def _refuse_non_finite(values: Sequence[float]) -> None:
+    """Raise for the first NaN or infinity (the sum alone may overflow on huge values)."""
+    for position, value in enumerate(values):
+        if not math.isfinite(value):
+            raise InvalidResponseError(f"embedding value {position} is {value!r}, not finite")
+
+
+def _float_vector(item: Any) -> List[float]:
+    """A JSON array of finite numbers as floats; InvalidResponseError for anything else.
+
+    ``sum`` over the values is the one C loop that refuses what is not a
+    number (text, null, arrays) and, being finite, proves every value is; an
+    integer too large for a float (a 400-digit literal) is refused rather than
+    raising OverflowError. Booleans count as 0 and 1, as in JSON-minded servers.
+    """
+    if type(item) is not list:
+        raise InvalidResponseError(
+            f"embedding is neither base64 text nor an array of numbers, got {type(item).__name__}"
+        )
+    try:
+        total = sum(item)
+        vector = list(map(float, item))
+        finite = math.isfinite(total)
+    except TypeError:
+        raise InvalidResponseError("embedding array holds values that are not numbers") from None
+    except OverflowError:
+        raise InvalidResponseError("embedding holds a number too large for a float") from None
+    if not finite:  # a NaN or infinity, or finite values whose sum overflowed
+        _refuse_non_finite(vector)
+    return vector
 
 
 def _vector(item: Any) -> List[float]:
     if isinstance(item, str):
         return decode_base64_vector(item)
     # A server that ignores encoding_format (some compatible ones do) sends floats.
-    return [float(value) for value in item]
+    return _float_vector(item)
 
 
 def _vectors(expected: int) -> Callable[[Any, Exchange], List[List[float]]]:
@@ -154,9 +203,8 @@ def _vectors(expected: int) -> Callable[[Any, Exchange], List[List[float]]]:
             try:
                 vectors[index] = _vector(item.get("embedding"))
             except InvalidResponseError as exc:
-                raise invalid(exc.message) from exc
-            except (TypeError, ValueError) as exc:
-                raise invalid(f"embedding is neither base64 nor a list of numbers: {exc}") from exc
+                raise invalid(f"data[{index}]: {exc.message}") from None
+        check_usage(data, request_id=exchange.request_id)  # the counts go to the metrics
         missing = [index for index, vector in enumerate(vectors) if vector is None]
         if missing:
             raise invalid(f"the reply has no embedding for inputs {missing[:20]}")

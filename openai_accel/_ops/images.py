@@ -15,7 +15,7 @@ from .._core.request import ApiCall, split_options
 from ..errors import BadRequestError, InvalidResponseError
 from ..models._base import structure
 from ..models._result import ResultBytes
-from ..models.misc import ImageData, ImageResponse
+from ..models.misc import ImageData, ImageResponse, check_usage
 
 __all__ = ["get_image_bytes", "text_to_image"]
 
@@ -24,9 +24,11 @@ _RESPONSE_FORMATS = ("url", "b64_json")
 
 
 def _parse(data: Any, exchange: Exchange) -> ImageResponse:
-    return structure(
+    response = structure(
         data, ImageResponse, request_id=exchange.request_id, headers=exchange.response.headers
     )
+    check_usage(data, request_id=exchange.request_id)
+    return response
 
 
 def text_to_image(

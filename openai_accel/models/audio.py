@@ -32,6 +32,8 @@ class Segment:
 
 @attrs.define
 class Transcription(ApiResult):
+    __wire_required__ = ("text",)
+
     text: str = ""
     language: Optional[str] = None
     duration: Optional[float] = None
@@ -46,6 +48,8 @@ class Transcription(ApiResult):
 
 @attrs.define
 class Translation(ApiResult):
+    __wire_required__ = ("text",)
+
     text: str = ""
     language: Optional[str] = None
     duration: Optional[float] = None

@@ -1,27 +1,34 @@
 """Chat completion replies and stream chunks."""
 
-import json
 from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
+from .._core.response import loads_reply
 from ._base import library_field
 from ._result import ApiResult, RawDict
 
 
 @attrs.define
 class FunctionCall:
+    __wire_required__ = ("name",)
+
     name: str = ""
     #: The arguments exactly as the model wrote them: a JSON string.
     arguments: str = ""
 
     def parsed_arguments(self) -> Any:
-        """The arguments decoded from JSON (raises ValueError if the model wrote bad JSON)."""
-        return json.loads(self.arguments) if self.arguments else {}
+        """The arguments decoded from JSON (raises ValueError if the model wrote bad JSON).
+
+        Absurdly nested arguments are bad JSON too (a ValueError, not RecursionError).
+        """
+        return loads_reply(self.arguments) if self.arguments else {}
 
 
 @attrs.define
 class ToolCall:
+    __wire_required__ = ("function",)
+
     id: str = ""
     type: str = "function"
     function: FunctionCall = attrs.field(factory=FunctionCall)
@@ -67,6 +74,9 @@ class Usage:
 
 @attrs.define
 class ChatMessage:
+    #: The API always sends ``content`` (null beside tool calls or a refusal).
+    __wire_required__ = (("content", "tool_calls"),)
+
     role: str = "assistant"
     content: Optional[str] = None
     refusal: Optional[str] = None
@@ -75,6 +85,8 @@ class ChatMessage:
 
 @attrs.define
 class Choice:
+    __wire_required__ = ("message",)
+
     index: int = 0
     message: ChatMessage = attrs.field(factory=ChatMessage)
     finish_reason: Optional[str] = None
@@ -83,6 +95,8 @@ class Choice:
 @attrs.define
 class ChatResponse(ApiResult):
     """A chat completion. The shortcuts read the first choice."""
+
+    __wire_required__ = ("choices",)
 
     id: str = ""
     model: str = ""

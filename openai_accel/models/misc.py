@@ -4,12 +4,15 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
-from ._base import library_field
+from ..errors import InvalidResponseError
+from ._base import explain, library_field, structure
 from ._result import ApiResult, RawDict
 
 
 @attrs.define
 class ModerationResult:
+    __wire_required__ = ("flagged",)
+
     flagged: bool = False
     categories: Dict[str, bool] = attrs.field(factory=dict)
     category_scores: Dict[str, float] = attrs.field(factory=dict)
@@ -19,6 +22,8 @@ class ModerationResult:
 
 @attrs.define
 class ModerationResponse(ApiResult):
+    __wire_required__ = ("results",)
+
     id: str = ""
     model: str = ""
     results: List[ModerationResult] = attrs.field(factory=list)
@@ -33,7 +38,45 @@ class ModerationResponse(ApiResult):
 
 
 @attrs.define
+class UsageCounts:
+    """The counts any ``usage`` object may carry, checked by the converter's rules.
+
+    Replies whose ``usage`` stays a plain dict (embeddings, images, audio) are
+    checked against this before the counts reach the metrics: a boolean, a
+    string or a 400-digit number there is an invalid reply, like in chat.
+    """
+
+    prompt_tokens: Optional[int] = None
+    completion_tokens: Optional[int] = None
+    input_tokens: Optional[int] = None
+    output_tokens: Optional[int] = None
+    total_tokens: Optional[int] = None
+    seconds: Optional[float] = None
+
+
+def check_usage(data: Any, *, request_id: Optional[str] = None) -> None:
+    """InvalidResponseError when ``data["usage"]`` is present and not a valid usage object."""
+    usage = data.get("usage") if isinstance(data, dict) else None
+    if usage is None:
+        return
+    if not isinstance(usage, dict):
+        reason = f": expected an object, got {type(usage).__name__}"
+    else:
+        try:
+            structure(usage, UsageCounts)
+            return
+        except InvalidResponseError:
+            reason = "." + explain(usage, UsageCounts)
+    raise InvalidResponseError(
+        f"reply has an invalid usage: usage{reason}", body=data, request_id=request_id
+    )
+
+
+@attrs.define
 class ImageData:
+    #: An image arrives as a link or as base64: one of the two is always there.
+    __wire_required__ = (("url", "b64_json"),)
+
     url: Optional[str] = None
     b64_json: Optional[str] = None
     revised_prompt: Optional[str] = None
@@ -41,6 +84,8 @@ class ImageData:
 
 @attrs.define
 class ImageResponse(ApiResult):
+    __wire_required__ = ("data",)
+
     created: int = 0
     data: List[ImageData] = attrs.field(factory=list)
     usage: Optional[Dict[str, Any]] = None
@@ -52,6 +97,8 @@ class ImageResponse(ApiResult):
 @attrs.define
 class ModelCard(RawDict):
     """One entry of the model list."""
+
+    __wire_required__ = ("id",)
 
     id: str = ""
     created: int = 0

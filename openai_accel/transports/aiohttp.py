@@ -13,15 +13,25 @@ import aiohttp
 
 from .._core.http import Headers, HttpRequest, HttpResponse, StreamingBody
 from ..errors import APIConnectionError, APITimeoutError
+from ._sanitise import redact, with_sanitised_cause
 
 __all__ = ["AiohttpTransport"]
 
 
 def _translate(exc: BaseException, request: HttpRequest) -> APIConnectionError:
+    """The typed error for ``exc``, whose cause is a redacted copy (see ``_sanitise``).
+
+    Raise the result outside the ``except`` block: aiohttp's
+    ``ClientResponseError`` prints the request headers, Authorization included.
+    """
     where = f"{request.method} {request.url.split('?', 1)[0]}"
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
-        return APITimeoutError(f"request timed out: {where}")
-    return APIConnectionError(f"connection error: {where}: {type(exc).__name__}: {exc}")
+        error: APIConnectionError = APITimeoutError(f"request timed out: {where}")
+    else:
+        error = APIConnectionError(
+            f"connection error: {where}: {type(exc).__name__}: {redact(str(exc), request)}"
+        )
+    return with_sanitised_cause(error, exc, request)
 
 
 async def _body_chunks(body: StreamingBody) -> AsyncIterator[bytes]:
@@ -37,10 +47,13 @@ class _AiohttpByteStream:
         self._eof = False
 
     async def read_chunk(self) -> bytes:
+        failure: Optional[APIConnectionError] = None
         try:
             chunk = await self._response.content.readany()
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise _translate(exc, self._request) from exc
+            failure = _translate(exc, self._request)
+        if failure is not None:
+            raise failure  # outside the except block: no __context__ holding the request
         if not chunk:
             self._eof = True
         return chunk
@@ -87,6 +100,7 @@ class AiohttpTransport:
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=request.timeout.connect, sock_read=request.timeout.read
         )
+        failure: Optional[APIConnectionError] = None
         try:
             response = await session.request(
                 request.method,
@@ -96,7 +110,9 @@ class AiohttpTransport:
                 timeout=timeout,
             )
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise _translate(exc, request) from exc
+            failure = _translate(exc, request)
+        if failure is not None:
+            raise failure  # outside the except block: no __context__ holding the request
         headers = Headers.from_pairs(response.headers.items())
         if request.stream:
             return HttpResponse(
@@ -105,9 +121,11 @@ class AiohttpTransport:
         try:
             content = await response.read()
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise _translate(exc, request) from exc
+            failure = _translate(exc, request)
         finally:
             response.release()
+        if failure is not None:
+            raise failure  # outside the except block: no __context__ holding the request
         return HttpResponse(response.status, headers, content=content)
 
     async def aclose(self) -> None:

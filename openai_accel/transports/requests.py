@@ -10,6 +10,7 @@ import urllib3
 
 from .._core.http import Headers, HttpRequest, HttpResponse, StreamingBody
 from ..errors import APIConnectionError, APITimeoutError
+from ._sanitise import redact, with_sanitised_cause
 
 __all__ = ["RequestsTransport"]
 
@@ -48,10 +49,19 @@ class _BodyReader:
 
 
 def _translate(exc: BaseException, request: HttpRequest) -> APIConnectionError:
+    """The typed error for ``exc``, whose cause is a redacted copy (see ``_sanitise``).
+
+    Raise the result outside the ``except`` block: requests' exceptions hold
+    the PreparedRequest, Authorization header included.
+    """
     where = f"{request.method} {request.url.split('?', 1)[0]}"
     if isinstance(exc, requests.Timeout):
-        return APITimeoutError(f"request timed out: {where}")
-    return APIConnectionError(f"connection error: {where}: {type(exc).__name__}: {exc}")
+        error: APIConnectionError = APITimeoutError(f"request timed out: {where}")
+    else:
+        error = APIConnectionError(
+            f"connection error: {where}: {type(exc).__name__}: {redact(str(exc), request)}"
+        )
+    return with_sanitised_cause(error, exc, request)
 
 
 _READ1_SIZE = 64 * 1024
@@ -78,12 +88,14 @@ class _RequestsByteStream:
                 if chunk:
                     return bytes(chunk)
         except requests.RequestException as exc:
-            raise _translate(exc, self._request) from exc
+            failure = _translate(exc, self._request)
         except urllib3.exceptions.ReadTimeoutError as exc:  # read1 bypasses requests' wrapping
-            raise _translate(requests.ReadTimeout(exc), self._request) from exc
+            failure = _translate(requests.ReadTimeout(exc), self._request)
         except urllib3.exceptions.HTTPError as exc:
-            raise _translate(requests.ConnectionError(exc), self._request) from exc
-        return b""
+            failure = _translate(requests.ConnectionError(exc), self._request)
+        else:
+            return b""
+        raise failure  # outside the except block: no __context__ holding the request
 
     def close(self) -> None:
         # At the end of the body urllib3 has already returned the connection to
@@ -140,7 +152,8 @@ class RequestsTransport:
                 )
             return HttpResponse(response.status_code, headers, content=response.content)
         except requests.RequestException as exc:
-            raise _translate(exc, request) from exc
+            failure = _translate(exc, request)
+        raise failure  # outside the except block: no __context__ holding the request
 
     def close(self) -> None:
         if self._owns_session:
