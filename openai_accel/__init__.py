@@ -88,6 +88,27 @@ __all__ = [
 ]
 
 
+# -- Responses API and structured outputs (responses) --
+from .errors import LengthFinishReasonError
+from .models.responses import (
+    FunctionCallItem,
+    MessageItem,
+    ReasoningItem,
+    Response,
+    ResponseEvent,
+    UnknownItem,
+)
+
+__all__ += [
+    "FunctionCallItem",
+    "LengthFinishReasonError",
+    "MessageItem",
+    "ReasoningItem",
+    "Response",
+    "ResponseEvent",
+    "UnknownItem",
+]
+
 def __getattr__(name: str) -> Any:
     if name == "AsyncOpenAI":
         from .async_client import AsyncOpenAI

@@ -23,9 +23,11 @@ from ._ops import embeddings as embedding_ops
 from ._ops import images as image_ops
 from ._ops import models as model_ops
 from ._ops import moderation as moderation_ops
+from ._ops import responses as response_ops
 from ._ops import voice as voice_ops
 from ._surface import call_op, stream_op
 from .models.chat import ChatChunk
+from .models.responses import ResponseEvent
 from .statsd_sink import make_statsd_sink
 from .voice import agent_factory
 
@@ -122,6 +124,10 @@ class ClientBase:
     translate_audio = call_op(audio_ops.translate_audio)
     create_voice_agent = agent_factory(voice_ops.create_voice_agent)
     list_models = call_op(model_ops.list_models)
+    # -- Responses API (responses) --
+    respond = call_op(response_ops.respond)
+    stream_response = stream_op(response_ops.stream_response, ResponseEvent)
+    respond_with_functions = call_op(response_ops.respond_with_functions)
 
     # -- model facts --------------------------------------------------------
     @staticmethod

@@ -295,3 +295,14 @@ def error_from_response(
         body=decoded,
         headers=headers,
     )
+
+
+# -- structured outputs (responses) -------------------------------------------
+
+
+class LengthFinishReasonError(OpenAIError):
+    """The answer was cut by the token limit (``finish_reason="length"`` or an
+    incomplete response) before a structured output could be complete."""
+
+
+__all__ += ["LengthFinishReasonError"]

@@ -48,3 +48,24 @@ __all__ = [
     "Usage",
     "Word",
 ]
+
+# -- Responses API (responses) --
+from .responses import (
+    FunctionCallItem,
+    MessageItem,
+    ReasoningItem,
+    Response,
+    ResponseEvent,
+    ResponseUsage,
+    UnknownItem,
+)
+
+__all__ += [
+    "FunctionCallItem",
+    "MessageItem",
+    "ReasoningItem",
+    "Response",
+    "ResponseEvent",
+    "ResponseUsage",
+    "UnknownItem",
+]
