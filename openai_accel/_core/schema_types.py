@@ -293,7 +293,13 @@ def schema_of(tp: Any, walk: Optional[_Walk] = None) -> Dict[str, Any]:
         members = [arg for arg in args if arg is not type(None)]
         if not members:
             return {"type": "null"}
-        return _any_of([schema_of(member, walk) for member in members])
+        schemas = [schema_of(member, walk) for member in members]
+        if walk.defs is not None and len(members) < len(args):
+            # Strict schemas say ``null`` outright: every field is required there, and
+            # an Optional one is a required one that may be null. Tool schemas leave
+            # it out and express optionality by not requiring the parameter.
+            schemas.append({"type": "null"})
+        return _any_of(schemas)
     if origin in LITERAL_FORMS:
         return _enum_schema([arg.value if isinstance(arg, enum.Enum) else arg for arg in args])
     supertype = getattr(tp, "__supertype__", None)  # typing.NewType

@@ -4,11 +4,12 @@
 attrs class, a dataclass or a TypedDict. The schema comes from the same
 type -> schema mapping the tool definitions use (:mod:`.schema_types`), in its
 ``$defs`` mode, then is made *strict*: the API's strict mode wants every
-property listed in ``required`` (an optional field is a required one that
-may be ``null``) and ``additionalProperties: false`` on every object. What
-strict mode cannot express (a field of any type, a free-form mapping, a set)
-is refused here, before anything is sent, with the field's path in the
-message, rather than as a 400 from the server or a schema silently loosened.
+property listed in ``required`` (an ``Optional`` field is a required one that
+may be ``null``; a field with a default must still be sent) and
+``additionalProperties: false`` on every object. What strict mode cannot
+express (a field of any type, a free-form mapping, a set) is refused here,
+before anything is sent, with the field's path in the message, rather than
+as a 400 from the server or a schema silently loosened.
 
 Pure: no I/O. The parsing half uses the one cattrs converter.
 """
@@ -82,21 +83,12 @@ def _make_strict(schema: MutableMapping[str, Any], path: str, param: str) -> Non
             raise _refuse(path, "is a free-form mapping", param)
         if isinstance(schema.get("additionalProperties"), dict):
             raise _refuse(path, "is a mapping with arbitrary keys", param)
-        required = set(schema.get("required", ()))
         for key, member in properties.items():
             _make_strict(member, f"{path}.{key}", param)
-            if key not in required and not _nullable(member):
-                properties[key] = {"anyOf": [member, {"type": "null"}]}
         schema["required"] = list(properties)
         schema["additionalProperties"] = False
     elif kind == "array":
         _make_strict(schema.get("items", {}), f"{path}[]", param)
-
-
-def _nullable(schema: Mapping[str, Any]) -> bool:
-    if schema.get("type") == "null":
-        return True
-    return any(member.get("type") == "null" for member in schema.get("anyOf", ()))
 
 
 def strict_format(cls: Any, *, param: str = "response_format") -> StructuredFormat:
