@@ -41,6 +41,7 @@ import attrs
 from . import _errors as err
 from ._catalog import chat_snapshot, is_reasoning_model
 from ._schema import SchemaContext, entities_of, instance_for, words_of
+from ._strict_schema import check_strict_schema
 from ._wire import count_tokens, fingerprint, pieces, random_alnum, wordset
 
 KNOWN_PARAMETERS = wordset(
@@ -346,6 +347,8 @@ def _validate_response_format(body: Mapping[str, Any]) -> None:
             raise err.missing_parameter("response_format.json_schema")
         if "name" not in spec:
             raise err.missing_parameter("response_format.json_schema.name")
+        if spec.get("strict") and "schema" in spec:  # responses: strict-mode rules
+            check_strict_schema(spec["schema"], str(spec["name"]), "response_format")
     if kind == "json_object":
         texts = " ".join(
             message_text(m.get("content")) for m in body["messages"] if isinstance(m, Mapping)
