@@ -98,6 +98,7 @@ from .models.responses import (
     ResponseEvent,
     UnknownItem,
 )
+from .models.transcription_stream import TranscriptionEvent
 
 __all__ += [
     "FunctionCallItem",
@@ -106,6 +107,7 @@ __all__ += [
     "ReasoningItem",
     "Response",
     "ResponseEvent",
+    "TranscriptionEvent",
     "UnknownItem",
 ]
 

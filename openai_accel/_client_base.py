@@ -28,6 +28,7 @@ from ._ops import voice as voice_ops
 from ._surface import call_op, stream_op
 from .models.chat import ChatChunk
 from .models.responses import ResponseEvent
+from .models.transcription_stream import TranscriptionEvent
 from .statsd_sink import make_statsd_sink
 from .voice import agent_factory
 
@@ -128,6 +129,7 @@ class ClientBase:
     respond = call_op(response_ops.respond)
     stream_response = stream_op(response_ops.stream_response, ResponseEvent)
     respond_with_functions = call_op(response_ops.respond_with_functions)
+    stream_transcription = stream_op(audio_ops.stream_transcription, TranscriptionEvent)
 
     # -- model facts --------------------------------------------------------
     @staticmethod

@@ -14,7 +14,7 @@ from .speech import (
     stream_speech,
     text_to_speech,
 )
-from .transcription import speech_to_text
+from .transcription import speech_to_text, stream_transcription
 from .translation import translate_audio
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "speech_to_file",
     "speech_to_text",
     "stream_speech",
+    "stream_transcription",
     "text_to_speech",
     "translate_audio",
 ]

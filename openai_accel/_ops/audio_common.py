@@ -49,6 +49,7 @@ __all__ = [
     "form_value",
     "parse_transcription",
     "parse_translation",
+    "upload_call",
 ]
 
 #: Reply formats that come back as plain text rather than JSON.
@@ -124,6 +125,31 @@ def check_text(value: Any, param: str) -> None:
         raise BadRequestError(f"{param} must be a string, not {type(value).__name__}", param=param)
 
 
+def upload_call(
+    endpoint: Endpoint,
+    audio: AudioInput,
+    filename: Optional[str],
+    fields: List[Tuple[str, str]],
+    options: CallOptions,
+    model: str,
+) -> Tuple[ApiCall, MultipartBody]:
+    """The call that uploads ``audio`` with ``fields``, and its body (close it when done).
+
+    The file is wrapped (and checked) last, after every other argument, so a
+    bad option never opens the file.
+    """
+    if filename is not None and (not isinstance(filename, str) or not filename):
+        raise BadRequestError(
+            f"filename must be a non-empty string, got {filename!r}", param="file"
+        )
+    try:
+        source = audio_source(audio, filename)
+    except TypeError as exc:  # not bytes, a path or a file object
+        raise BadRequestError(str(exc), param="file") from exc
+    body = MultipartBody(fields, [FilePart.from_source("file", source)])
+    return ApiCall(endpoint, options, multipart=body, model=model), body
+
+
 def audio_call(
     ctx: ClientCore,
     endpoint: Endpoint,
@@ -137,19 +163,9 @@ def audio_call(
 ) -> Flow[Union[R, str]]:
     """Upload ``audio`` with ``fields``; the reply as text, or parsed from JSON.
 
-    The file is wrapped (and checked) last, after every other argument, and
-    released when the call is over, so a bad option never opens the file.
+    The file is released when the call is over.
     """
-    if filename is not None and (not isinstance(filename, str) or not filename):
-        raise BadRequestError(
-            f"filename must be a non-empty string, got {filename!r}", param="file"
-        )
-    try:
-        source = audio_source(audio, filename)
-    except TypeError as exc:  # not bytes, a path or a file object
-        raise BadRequestError(str(exc), param="file") from exc
-    body = MultipartBody(fields, [FilePart.from_source("file", source)])
-    call = ApiCall(endpoint, options, multipart=body, model=model)
+    call, body = upload_call(endpoint, audio, filename, fields, options, model)
     try:
         if text_reply:
             return (yield from call_raw(ctx, call, _reply_text))

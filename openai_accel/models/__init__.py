@@ -59,6 +59,7 @@ from .responses import (
     ResponseUsage,
     UnknownItem,
 )
+from .transcription_stream import TranscriptionEvent
 
 __all__ += [
     "FunctionCallItem",
@@ -67,5 +68,6 @@ __all__ += [
     "Response",
     "ResponseEvent",
     "ResponseUsage",
+    "TranscriptionEvent",
     "UnknownItem",
 ]
