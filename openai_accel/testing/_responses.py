@@ -23,6 +23,7 @@ import attrs
 from . import _chat
 from . import _errors as err
 from ._catalog import chat_snapshot, is_reasoning_model
+from ._chat_validate import check_number
 from ._strict_schema import check_strict_schema
 from ._wire import pieces, random_alnum, random_hex, wordset
 
@@ -127,8 +128,8 @@ def validate(body: Any) -> None:
     _items(body)
     _function_tools(body)
     _text_format(body)
-    _chat._check_number(body, "max_output_tokens", 16, None, integer=True)
-    _chat._check_number(body, "temperature", 0, 2)
+    check_number(body, "max_output_tokens", 16, None, integer=True)
+    check_number(body, "temperature", 0, 2)
     if chat_snapshot(model) is None:
         raise err.ApiError(
             400,
