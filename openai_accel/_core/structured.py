@@ -16,6 +16,7 @@ Pure: no I/O. The parsing half uses the one cattrs converter.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any, Dict, Mapping, MutableMapping, Optional, Type
@@ -30,6 +31,7 @@ __all__ = [
     "StructuredFormat",
     "chat_response_format",
     "chat_structured",
+    "is_strict_ready",
     "parse_chat",
     "parse_structured",
     "strict_format",
@@ -107,6 +109,22 @@ def strict_format(cls: Any, *, param: str = "response_format") -> StructuredForm
         schema["$defs"] = defs
     name = _NAME_UNSAFE.sub("_", cls.__name__)[:64] or "response"
     return StructuredFormat(cls, name, schema)
+
+
+def is_strict_ready(schema: Mapping[str, Any]) -> bool:
+    """Whether ``schema`` already meets strict mode's rules as it is (nothing to change).
+
+    A derived tool schema whose parameters are all required can be sent with
+    ``strict: true`` (the model's arguments are then guaranteed to fit); one
+    with optional parameters must not be, since strict mode would make them
+    mandatory.
+    """
+    candidate = copy.deepcopy(dict(schema))
+    try:
+        _make_strict(candidate, "parameters", "tools")
+    except BadRequestError:
+        return False
+    return candidate == schema
 
 
 def chat_response_format(structured: StructuredFormat) -> Dict[str, Any]:

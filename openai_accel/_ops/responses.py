@@ -20,6 +20,7 @@ from .._core.response_stream import ResponseStreamAccumulator
 from .._core.sse import JSONStreamDecoder
 from .._core.structured import (
     StructuredFormat,
+    is_strict_ready,
     parse_structured,
     strict_format,
     text_format_config,
@@ -256,11 +257,18 @@ def stream_response(
 
 
 def _flat_tool(tool: Mapping[str, Any]) -> Dict[str, Any]:
-    """A Chat Completions tool definition in the Responses API's flat shape."""
+    """A derived (Chat Completions shaped) tool in the Responses API's flat shape.
+
+    The spec wants ``strict`` on every function tool: true when the derived
+    parameters already satisfy strict mode (all required), false otherwise,
+    so that optional parameters stay optional.
+    """
     function = tool.get("function")
-    if tool.get("type") == "function" and isinstance(function, Mapping):
-        return {"type": "function", **function}
-    return dict(tool)
+    if tool.get("type") != "function" or not isinstance(function, Mapping):
+        return dict(tool)
+    flat: Dict[str, Any] = {"type": "function", **function}
+    flat.setdefault("strict", is_strict_ready(flat.get("parameters") or {}))
+    return flat
 
 
 def respond_with_functions(

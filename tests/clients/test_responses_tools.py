@@ -123,7 +123,20 @@ def test_tools_are_derived_in_the_flat_responses_shape(make_mock_api):
             "required": ["x"],
             "additionalProperties": False,
         },
+        "strict": True,  # every parameter is required: strict mode can guarantee them
     }
+
+
+def test_a_tool_with_optional_parameters_is_not_sent_strict(make_mock_api):
+    def scale(x: int, factor: int = 2) -> int:
+        return x * factor
+
+    handler = scripted(FINAL)
+    api = make_mock_api(handler)
+    api.call("respond_with_functions", "go", {"scale": scale})
+    (tool,) = handler.seen[0]["tools"]
+    assert tool["strict"] is False
+    assert tool["parameters"]["required"] == ["x"]
 
 
 def test_a_failing_function_is_reported_to_the_model(make_mock_api):
