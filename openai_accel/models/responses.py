@@ -244,9 +244,42 @@ def structure_response(data: Any, *, request_id: Optional[str] = None) -> Respon
     return structure(data, Response, request_id=request_id)
 
 
+#: The events that make up almost all of a stream: built without the converter.
+_DELTA_TYPES = frozenset({"response.output_text.delta", "response.function_call_arguments.delta"})
+_DELTA_FIELDS = (
+    ("delta", str),
+    ("item_id", str),
+    ("sequence_number", int),
+    ("output_index", int),
+    ("content_index", int),
+)
+
+
+def _delta_event(data: Dict[str, Any]) -> Optional[ResponseEvent]:
+    """A delta event built directly (the same checks the converter makes), or None.
+
+    Deltas are one per token, so the generic structuring cost would dominate
+    a stream's client CPU; anything unusual falls back to the converter.
+    """
+    values: Dict[str, Any] = {}
+    for name, kind in _DELTA_FIELDS:
+        value = data.get(name)
+        if value is not None:
+            if type(value) is not kind:
+                return None
+            values[name] = value
+    event = ResponseEvent(data["type"], **values)
+    event.raw = data
+    return event
+
+
 def structure_event(data: Any) -> ResponseEvent:
     """Structure one streamed event; a payload that is not an object is a typed error."""
-    _register_hooks()
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise InvalidResponseError(f"a stream event must name its type, got {data!r:.80}")
+    if data["type"] in _DELTA_TYPES:
+        event = _delta_event(data)
+        if event is not None:
+            return event
+    _register_hooks()
     return structure(data, ResponseEvent)

@@ -112,3 +112,32 @@ def test_an_unknown_output_item_is_kept_raw():
     (item,) = response.output
     assert type(item).__name__ == "UnknownItem"
     assert item.type == "web_search_call" and item.raw == body["output"][0]
+
+
+def test_the_delta_fast_path_builds_what_the_converter_builds():
+    from openai_accel.models._base import structure
+    from openai_accel.models.responses import ResponseEvent, _register_hooks
+
+    _register_hooks()
+    payload = {
+        "type": "response.output_text.delta",
+        "content_index": 0,
+        "delta": "Hi",
+        "item_id": "msg_1",
+        "logprobs": [],
+        "obfuscation": "abc",
+        "output_index": 0,
+        "sequence_number": 4,
+    }
+    fast = structure_event(payload)
+    assert fast == structure(payload, ResponseEvent)
+    assert fast.raw is payload
+
+
+def test_a_delta_of_an_unusual_shape_goes_through_the_converter():
+    from openai_accel.models._base import structure
+    from openai_accel.models.responses import ResponseEvent, _register_hooks
+
+    _register_hooks()
+    payload = {"type": "response.output_text.delta", "delta": "x", "sequence_number": "7"}
+    assert structure_event(payload) == structure(payload, ResponseEvent)
