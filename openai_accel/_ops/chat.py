@@ -145,6 +145,7 @@ def stream_chat(
     stream (or use it as a context manager) to stop early.
     """
     options, body_extra = split_options(extra)
+    structured = chat_structured(body_extra)  # response_format=SomeClass (responses)
     body = chat_body(messages, model, temperature, max_tokens, tools, tool_choice, body_extra)
     body["stream"] = True
     body.setdefault("stream_options", {"include_usage": True})
@@ -177,6 +178,8 @@ def stream_chat(
                 break
             drained += len(data)
         final = structure(accumulator.final_body(), ChatResponse, request_id=exchange.request_id)
+        if structured is not None:
+            parse_chat(final, structured)
     except GeneratorExit:
         finish_error(
             ctx,

@@ -184,3 +184,15 @@ def test_a_dict_response_format_passes_through_unchanged(make_mock_api):
     api2 = make_mock_api(handler2)
     api2.call("respond", "x", text_format={"type": "json_object"})
     assert handler2.seen[0]["text"] == {"format": {"type": "json_object"}}
+
+
+def test_stream_chat_parses_the_final_answer(api):
+    _, final = api.stream("stream_chat", "a recipe", response_format=DictRecipe)
+    assert set(final.parsed) == {"title", "servings"}
+    assert isinstance(final.parsed["servings"], int)
+
+
+def test_stream_response_parses_the_final_answer(api):
+    _, final = api.stream("stream_response", "a recipe", text_format=DataRecipe)
+    assert isinstance(final.parsed, DataRecipe)
+    assert final.parsed.kind in ("sweet", "savoury")
