@@ -32,15 +32,15 @@ def make_stream(words: int) -> bytes:
     Built with the emulator's own planner and framing (no server needed), so
     it is exactly what ``/v1/responses`` streams.
     """
-    from openai_accel.testing import _responses
+    from openai_accel.testing import _responses, _responses_stream
     from openai_accel.testing._wire import dumps_compact
 
     text = " ".join(f"word{index % 97}" for index in range(words))
     body = {"model": "gpt-4o-mini", "input": text, "stream": True}
     _responses.validate(body)
     plan = _responses.plan(body, random.Random(1), int(time.time()), None)
-    events = _responses.stream_events(plan, random.Random(2))
-    return b"".join(_responses.frame(dumps_compact(payload)) for _, payload in events)
+    events = _responses_stream.stream_events(plan, random.Random(2))
+    return b"".join(_responses_stream.frame(dumps_compact(payload)) for _, payload in events)
 
 
 def _serve(body: bytes, conn: Any) -> None:

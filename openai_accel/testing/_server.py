@@ -25,7 +25,16 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict
 
-from . import _audio, _catalog, _chat, _embeddings, _images, _moderation, _responses
+from . import (
+    _audio,
+    _catalog,
+    _chat,
+    _embeddings,
+    _images,
+    _moderation,
+    _responses,
+    _responses_stream,  # responses
+)
 from . import _errors as err
 from ._faults import Fault, fault_headers, fault_reply
 from ._multipart import boundary_of, parse_multipart
@@ -476,13 +485,13 @@ class Server:
             self.state.store_response(plan.body["id"], plan.conversation)
         tokens = plan.prompt_tokens
         if body.get("stream"):
-            events = _responses.stream_events(plan, self.state.id_rng)
+            events = _responses_stream.stream_events(plan, self.state.id_rng)
             payloads = [dumps_compact(payload) for _, payload in events]
             headers = self._headers(request, tokens=tokens)
             headers["Content-Type"] = SSE_CONTENT_TYPE
-            error = dumps_compact(_responses.error_event(len(events)))
+            error = dumps_compact(_responses_stream.error_event(len(events)))
             return await self._stream(
-                request, payloads, headers, frame=_responses.frame, error_payload=error
+                request, payloads, headers, frame=_responses_stream.frame, error_payload=error
             )
         return self._json(request, plan.body, tokens=tokens)
 
