@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .._core.context import ClientCore
 from .._core.effects import Flow, emit
@@ -15,7 +15,7 @@ from .._core.pipeline import (
     open_exchange,
     read_stream,
 )
-from .._core.request import ApiCall, split_options
+from .._core.request import ApiCall, CallOptions, split_options
 from .._core.response_stream import ResponseStreamAccumulator
 from .._core.sse import JSONStreamDecoder
 from .._core.structured import (
@@ -72,28 +72,21 @@ def _text_format(text_format: Any) -> Optional[StructuredFormat]:
 def response_body(
     input: Input,
     model: str,
-    *,
-    instructions: Optional[str],
-    tools: Optional[Sequence[Mapping[str, Any]]],
-    tool_choice: Any,
-    previous_response_id: Optional[str],
-    max_output_tokens: Optional[int],
-    reasoning: Optional[Mapping[str, Any]],
+    named: Mapping[str, Any],
     text_format: Any,
     structured: Optional[StructuredFormat],
     extra: Mapping[str, Any],
 ) -> Dict[str, Any]:
+    """The request body: ``named`` are the keyword arguments ``respond`` names (None: unsent)."""
     body: Dict[str, Any] = {"model": model, "input": _input(input)}
-    optional = (
-        ("instructions", instructions),
-        ("tool_choice", tool_choice),
-        ("previous_response_id", previous_response_id),
-        ("max_output_tokens", max_output_tokens),
-        ("reasoning", dict(reasoning) if reasoning is not None else None),
-    )
-    body.update((key, value) for key, value in optional if value is not None)
-    if tools:
-        body["tools"] = list(tools)
+    for key, value in named.items():
+        if value is None or (key == "tools" and not value):
+            continue
+        if key == "reasoning":
+            value = dict(value)  # a copy: the caller's dict is never mutated
+        elif key == "tools":
+            value = list(value)
+        body[key] = value
     body.update(extra)
     if structured is not None or isinstance(text_format, Mapping):
         fmt = text_format_config(structured) if structured is not None else dict(text_format)
@@ -120,13 +113,13 @@ def _prepare(
     input: Input,
     model: str,
     text_format: Any,
-    kwargs: Dict[str, Any],
-) -> Any:
-    options, extra = split_options(kwargs.pop("extra"))
+    named: Mapping[str, Any],
+    extra: Dict[str, Any],
+) -> Tuple[CallOptions, Dict[str, Any], Optional[StructuredFormat]]:
+    """Per-call options, the body, and the structured format (checked before sending)."""
+    options, body_extra = split_options(extra)
     structured = _text_format(text_format)
-    body = response_body(
-        input, model, text_format=text_format, structured=structured, extra=extra, **kwargs
-    )
+    body = response_body(input, model, named, text_format, structured, body_extra)
     return options, body, structured
 
 
@@ -156,20 +149,15 @@ def respond(
     body unchanged, except the per-call options (``timeout``,
     ``extra_headers``, ``extra_body``, retry settings...).
     """
-    options, body, structured = _prepare(
-        input,
-        model,
-        text_format,
-        dict(
-            instructions=instructions,
-            tools=tools,
-            tool_choice=tool_choice,
-            previous_response_id=previous_response_id,
-            max_output_tokens=max_output_tokens,
-            reasoning=reasoning,
-            extra=extra,
-        ),
+    named = dict(
+        instructions=instructions,
+        tools=tools,
+        tool_choice=tool_choice,
+        previous_response_id=previous_response_id,
+        max_output_tokens=max_output_tokens,
+        reasoning=reasoning,
     )
+    options, body, structured = _prepare(input, model, text_format, named, extra)
 
     def parse(data: Any, exchange: Exchange) -> Response:
         return _finish(structure_response(data, request_id=exchange.request_id), structured)
@@ -200,20 +188,15 @@ def stream_response(
     raises ``StreamError``, as do an ``error`` event and ``response.failed``.
     Close the stream (or use it as a context manager) to stop early.
     """
-    options, body, structured = _prepare(
-        input,
-        model,
-        text_format,
-        dict(
-            instructions=instructions,
-            tools=tools,
-            tool_choice=tool_choice,
-            previous_response_id=previous_response_id,
-            max_output_tokens=max_output_tokens,
-            reasoning=reasoning,
-            extra=extra,
-        ),
+    named = dict(
+        instructions=instructions,
+        tools=tools,
+        tool_choice=tool_choice,
+        previous_response_id=previous_response_id,
+        max_output_tokens=max_output_tokens,
+        reasoning=reasoning,
     )
+    options, body, structured = _prepare(input, model, text_format, named, extra)
     body["stream"] = True
     call = ApiCall(ENDPOINTS["response_stream"], options, json=body, model=model)
     exchange = yield from open_exchange(ctx, call)

@@ -90,8 +90,33 @@ def _function_tools(body: Mapping[str, Any]) -> List[Dict[str, Any]]:
             continue
         if not isinstance(tool.get("name"), str):
             raise err.missing_parameter(f"tools[{index}].name")
+        tool_is_strict(tool, index)
         functions.append(dict(tool))
     return functions
+
+
+def tool_is_strict(tool: Mapping[str, Any], index: int = 0) -> bool:
+    """Whether a function tool runs in strict mode, as the API decides it.
+
+    ``strict: true`` with a parameter left out of ``required`` is the API's
+    400; without ``strict`` the tool is strict exactly when every parameter
+    is required (optional parameters keep it non-strict).
+    """
+    parameters = tool.get("parameters") or {}
+    required = parameters.get("required") or []
+    missing = [key for key in parameters.get("properties") or {} if key not in required]
+    if tool.get("strict") is True and missing:
+        raise err.ApiError(
+            400,
+            f"Invalid schema for function '{tool['name']}': In context=(), 'required' is "
+            "required to be supplied and to be an array including every key in properties. "
+            f"Missing '{missing[0]}'.",
+            param=f"tools[{index}].parameters",
+            code="invalid_function_parameters",
+        )
+    if tool.get("strict") is not None:
+        return bool(tool["strict"])
+    return not missing
 
 
 def _text_format(body: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
@@ -221,10 +246,10 @@ def _chat_request(
 
 
 def _echo_tool(tool: Mapping[str, Any]) -> Dict[str, Any]:
-    """A function tool as the API echoes it: strict by default, closed parameters."""
+    """A function tool as the API echoes it: ``strict`` decided, strict parameters closed."""
     if tool.get("type") != "function":
         return dict(tool)
-    strict = tool.get("strict", True) is not False
+    strict = tool_is_strict(tool)
     parameters = dict(tool.get("parameters") or {"type": "object", "properties": {}})
     if strict:
         parameters.setdefault("additionalProperties", False)

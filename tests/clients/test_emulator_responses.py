@@ -265,3 +265,22 @@ def test_streamed_events_have_the_recorded_shapes(name, body):
     recorded, emulated = shapes(text), shapes(reply.text)
     assert list(emulated) == list(recorded)
     assert emulated == recorded
+
+
+def test_a_strict_tool_with_an_optional_parameter_is_the_apis_400(api):
+    tool = {**WEATHER, "strict": True}
+    tool["parameters"] = {**WEATHER["parameters"], "required": []}
+    with pytest.raises(BadRequestError) as info:
+        api.call("respond", "Weather in Paris?", tools=[tool])
+    assert info.value.code == "invalid_function_parameters"
+    assert "Missing 'city'" in info.value.message
+
+
+def test_derived_tools_pass_the_emulators_strict_rules(api, openai_emulator):
+    def scale(x: int, factor: int = 2) -> int:
+        """Scale a number."""
+        return x * factor
+
+    api.call("respond_with_functions", "scale 3", {"scale": scale})
+    (echoed,) = openai_emulator.requests[-1].json["tools"]
+    assert echoed["strict"] is False
