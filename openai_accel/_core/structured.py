@@ -17,11 +17,13 @@ Pure: no I/O. The parsing half uses the one cattrs converter.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from typing import Any, Dict, Mapping, MutableMapping, Optional, Type
 
 import attrs
+from cattrs.gen import make_dict_structure_fn
 
 from ..errors import BadRequestError, InvalidResponseError, LengthFinishReasonError
 from ..models._base import converter
@@ -172,6 +174,26 @@ def parse_chat(response: Any, structured: StructuredFormat) -> Any:
     return response
 
 
+def _is_user_attrs_class(cls: Any) -> bool:
+    return attrs.has(cls) and not str(getattr(cls, "__module__", "")).startswith("openai_accel.")
+
+
+@functools.lru_cache(maxsize=None)
+def _user_converter() -> Any:
+    """The shared converter, taught that a caller's attrs class is all wire fields.
+
+    The reply models' hook leaves out the names the library fills itself
+    (``raw``, ``messages``, ``rounds``...); a caller's class may well have a
+    field called ``messages``, which must come from the answer. Registered
+    once, on first use, for classes outside this package only.
+    """
+    conv = converter()
+    conv.register_structure_hook_factory(
+        _is_user_attrs_class, lambda cls: make_dict_structure_fn(cls, conv)
+    )
+    return conv
+
+
 def parse_structured(
     text: Optional[str],
     cls: Type[Any],
@@ -203,7 +225,7 @@ def parse_structured(
             request_id=request_id,
         ) from exc
     try:
-        return converter().structure(data, cls)
+        return _user_converter().structure(data, cls)
     except Exception as exc:  # cattrs raises several types, including ExceptionGroups
         raise InvalidResponseError(
             f"the structured answer does not fit {cls.__name__}: {exc}",

@@ -158,3 +158,33 @@ def test_a_truncated_answer_is_length_error():
     with pytest.raises(LengthFinishReasonError) as info:
         parse_structured('{"x": 1', Point, truncated=True, request_id="r", body={})
     assert info.value.request_id == "r"
+
+
+@attrs.define
+class Conversation:
+    """A caller's class whose field names the library also uses on its own replies."""
+
+    messages: List[str]
+    rounds: int
+    raw: Optional[str]
+
+
+def test_a_callers_fields_named_like_library_fields_are_parsed():
+    text = '{"messages": ["hi"], "rounds": 2, "raw": null}'
+    parsed = parse_structured(text, Conversation, truncated=False, request_id=None, body={})
+    assert parsed == Conversation(["hi"], 2, None)
+
+
+def test_library_replies_still_ignore_spoofed_library_fields():
+    from openai_accel.models._base import structure
+    from openai_accel.models.chat import ChatResponse
+
+    parse_structured(
+        '{"messages": [], "rounds": 1, "raw": null}',
+        Conversation,
+        truncated=False,
+        request_id=None,
+        body={},
+    )
+    reply = structure({"id": "x", "choices": [], "rounds": 99, "messages": ["spoof"]}, ChatResponse)
+    assert reply.rounds == 1 and reply.messages is None
