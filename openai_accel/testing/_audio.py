@@ -41,12 +41,19 @@ from ._audio_codecs import (
     to_wav,
 )
 from ._catalog import tts_known
-from ._transcribe import Upload, stream_events, transcript_reply, validate_transcription
+from ._transcribe import (
+    Upload,
+    crlf_event,
+    stream_events,
+    transcript_reply,
+    validate_transcription,
+)
 
 # Speech lives here; transcription and translation in ._transcribe, the file
 # formats in ._audio_codecs. The server reaches all of it through this module.
 __all__ = [
     "Upload",
+    "crlf_event",
     "speech",
     "stream_events",
     "transcript_reply",

@@ -210,7 +210,7 @@ class Server:
             _drop_connection(request, abortive=False)
             return
         if done:
-            await response.write(SSE_DONE)
+            await response.write(SSE_DONE if frame is sse_event else frame(b"[DONE]"))
         await response.write_eof()
 
     async def _scripted(self, request: web.Request, script: ScriptedResponse) -> web.StreamResponse:
@@ -456,7 +456,8 @@ class Server:
             payloads = [dumps_compact(e) for e in _audio.stream_events(upload)] + [b"[DONE]"]
             headers = self._headers(request)
             headers["Content-Type"] = SSE_CONTENT_TYPE
-            return await self._stream(request, payloads, headers)
+            # The recorded transcription stream ends its events with CRLF (responses).
+            return await self._stream(request, payloads, headers, frame=_audio.crlf_event)
         reply = _audio.transcript_reply(form, upload, translation)
         if isinstance(reply, str):
             headers = self._headers(request)

@@ -380,3 +380,8 @@ def stream_events(upload: Upload) -> List[Dict[str, Any]]:
     }
     events.append({"type": "transcript.text.done", "text": upload.text, "usage": ordered})
     return events
+
+
+def crlf_event(data: bytes) -> bytes:
+    """One transcription stream event as recorded: ``data: <payload>`` and CRLF CRLF."""
+    return b"data: " + data + b"\r\n\r\n"

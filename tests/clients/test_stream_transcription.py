@@ -80,3 +80,27 @@ def test_whisper_1_still_gives_word_timestamps(api):
     audio = api.call("text_to_speech", "Hello world")
     result = api.call("speech_to_text", audio, model="whisper-1", timestamp_granularities=["word"])
     assert [w.word for w in result.words] == ["Hello", "world"]
+
+
+def test_the_emulator_streams_in_the_recorded_framing(openai_emulator):
+    import requests
+
+    from openai_accel import OpenAI
+
+    with OpenAI(api_key="sk-test", base_url=openai_emulator.base_url) as client:
+        audio = client.text_to_speech("Hello world, this is a test.")
+    reply = requests.post(
+        openai_emulator.base_url + "/audio/transcriptions",
+        files={"file": ("a.mp3", audio)},
+        data={"model": "gpt-4o-mini-transcribe", "stream": "true"},
+        timeout=10,
+    )
+    recorded_body = recorded("audio_transcription_stream")["response"]["body"]
+    assert reply.text.endswith("data: [DONE]\r\n\r\n") and recorded_body.endswith(
+        "data: [DONE]\r\n\r\n"
+    )
+    ours = [json.loads(b[6:]) for b in reply.text.split("\r\n\r\n")[:-2]]
+    theirs = [json.loads(b[6:]) for b in recorded_body.split("\r\n\r\n")[:-2]]
+    assert [list(e) for e in ours] == [list(e) for e in theirs]  # same keys, same order
+    assert ours[-1]["text"] == theirs[-1]["text"]
+    assert list(ours[-1]["usage"]) == list(theirs[-1]["usage"])
