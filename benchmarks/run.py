@@ -112,6 +112,8 @@ BENCHMARKS: Dict[str, str] = {
     "upload-memory": "speech_to_text upload from disk: tracemalloc peak vs file size",
     "import-cost": "`import openai_accel` vs `import openai` in a fresh interpreter",
     "batch-jobs": "run_batch of 10k and 100k requests: client memory growth and CPU",  # issue 10
+    # responses: see benchmarks/response_stream.py
+    "response-stream": "stream_response client CPU per event vs a raw aiohttp SSE read",
 }
 
 
@@ -948,6 +950,28 @@ def _median_or_none(values: Sequence[float]) -> Optional[float]:
 
 
 # --------------------------------------------------------------------------
+# Responses API stream: client CPU per event (responses)
+# --------------------------------------------------------------------------
+
+
+def bench_response_stream(quick: bool) -> Result:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import response_stream
+
+    result = Result("response-stream")
+    measured = response_stream.measure(quick)
+    result.row("events per stream", measured["events"], "")
+    result.row("bytes per stream", measured["bytes"], "B")
+    result.row("raw aiohttp read + json.loads", measured["raw_us"], "us CPU/event")
+    result.row("openai_accel stream_response", measured["accel_us"], "us CPU/event")
+    value = ratio(measured["accel_us"], measured["raw_us"])
+    result.row("ratio accel / raw", value, "x")
+    result.target("accel/raw CPU per event", value, "<=", 5.0)
+    result.note("server in a child process; client CPU from time.process_time, medians")
+    return result
+
+
+# --------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------
 
@@ -959,6 +983,7 @@ def run_all(quick: bool, only: Optional[Sequence[str]]) -> Iterator[Result]:
         "overhead-async": bench_overhead_async,
         "upload-memory": bench_upload_memory,
         "import-cost": bench_import_cost,
+        "response-stream": bench_response_stream,
     }
     with_emulator: Dict[str, Callable[[bool, RemoteEmulator], Result]] = {
         "e2e-sequential": bench_e2e_sequential,

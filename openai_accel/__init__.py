@@ -13,6 +13,8 @@ from ._core.metrics import RequestMetrics
 from ._ops.batch_progress import BatchProgress
 from ._ops.batch_results import BatchItem, BatchResults
 from .client import OpenAI
+
+# Responses API and structured outputs
 from .errors import (
     APIConnectionError,
     APIError,
@@ -29,6 +31,7 @@ from .errors import (
     FunctionCallError,
     InternalServerError,
     InvalidResponseError,
+    LengthFinishReasonError,
     NotFoundError,
     OpenAIError,
     PermissionDeniedError,
@@ -50,6 +53,15 @@ from .models import (
 )
 from .models.batch import Batch, BatchStatus
 from .models.files import FileObject
+from .models.responses import (
+    FunctionCallItem,
+    MessageItem,
+    ReasoningItem,
+    Response,
+    ResponseEvent,
+    UnknownItem,
+)
+from .models.transcription_stream import TranscriptionEvent
 from .types import AudioFormat, TranscriptionFormat, Voice
 from .voice import AsyncVoiceAgent, VoiceAgent, VoiceResponse
 
@@ -121,6 +133,18 @@ __all__ += [  # files and batch jobs (issue 10)
     "FileObject",
 ]
 
+
+# -- Responses API and structured outputs (responses) --
+__all__ += [
+    "FunctionCallItem",
+    "LengthFinishReasonError",
+    "MessageItem",
+    "ReasoningItem",
+    "Response",
+    "ResponseEvent",
+    "TranscriptionEvent",
+    "UnknownItem",
+]
 
 def __getattr__(name: str) -> Any:
     if name == "AsyncOpenAI":

@@ -30,11 +30,14 @@ from ._ops import images as image_ops
 from ._ops import models as model_ops
 from ._ops import moderation as moderation_ops
 from ._ops import raw as raw_ops
+from ._ops import responses as response_ops
 from ._ops import voice as voice_ops
 from ._surface import call_op, stream_op
 from .models.batch import Batch
 from .models.chat import ChatChunk
 from .models.files import FileObject
+from .models.responses import ResponseEvent
+from .models.transcription_stream import TranscriptionEvent
 from .otel import telemetry_sinks
 from .statsd_sink import make_statsd_sink
 from .voice import agent_factory
@@ -150,6 +153,9 @@ class ClientBase:
     images = sdk_shape.namespace("images")
     audio = sdk_shape.namespace("audio")
     models = sdk_shape.namespace("models")
+    responses = sdk_shape.namespace("responses")
+    files = sdk_shape.namespace("files")
+    batches = sdk_shape.namespace("batches")
 
     def with_options(self: _Client, **options: Any) -> _Client:
         """A client with other settings sharing this one's pool, queue, breaker and metrics.
@@ -179,6 +185,12 @@ class ClientBase:
     list_batches = stream_op(batch_ops.list_batches, Batch)
     run_batch = call_op(batch_run_ops.run_batch)
     resume_batch = call_op(batch_run_ops.resume_batch)
+
+    # -- Responses API (responses) --
+    respond = call_op(response_ops.respond)
+    stream_response = stream_op(response_ops.stream_response, ResponseEvent)
+    respond_with_functions = call_op(response_ops.respond_with_functions)
+    stream_transcription = stream_op(audio_ops.stream_transcription, TranscriptionEvent)
 
     # -- model facts --------------------------------------------------------
     @staticmethod

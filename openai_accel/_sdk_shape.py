@@ -38,12 +38,16 @@ from ._core.compose import keep_emits
 from ._core.effects import Flow
 from ._drivers import AsyncDriver
 from ._ops import audio as audio_ops
+from ._ops import batch_api as batch_ops
 from ._ops import chat as chat_ops
 from ._ops import embeddings as embedding_ops
+from ._ops import files as file_ops
 from ._ops import images as image_ops
 from ._ops import models as model_ops
 from ._ops import moderation as moderation_ops
+from ._ops import responses as response_ops
 from ._surface import AsyncOwner, SyncOwner, call_op
+from .models._result import AudioBytes
 from .models.sdk import CreateEmbeddingResponse
 
 __all__ = ["SDK_ROWS", "SdkRow", "namespace"]
@@ -79,6 +83,16 @@ def _chat_stream(ctx: Any, args: List[Any], kwargs: Dict[str, Any]) -> Flow[Any]
     return keep_emits(flow, lambda chunk: not _usage_only(chunk))
 
 
+def _response_stream(ctx: Any, args: List[Any], kwargs: Dict[str, Any]) -> Flow[Any]:
+    """``responses.create(..., stream=True)``: the Responses event stream."""
+    return response_ops.stream_response(ctx, *args, **kwargs)
+
+
+def _binary(content: Any) -> AudioBytes:
+    """``files.content``: bytes with the SDK's ``.content`` / ``.read()`` / ``.write_to_file``."""
+    return AudioBytes(content)
+
+
 @attrs.frozen
 class SdkRow:
     """One SDK method mapped onto an existing flow."""
@@ -96,6 +110,11 @@ class SdkRow:
     stream: Optional[Callable[[Any, List[Any], Dict[str, Any]], Flow[Any]]] = None
     #: Adjusts the SDK keywords in place before the mapping (tuples, aliases).
     prepare: Optional[Callable[[Dict[str, Any]], None]] = None
+    #: The flow is a listing (``files.list``): the call returns its iterator.
+    iterates: bool = False
+    #: The positionals may be passed by position, as the SDK's ids are
+    #: (``files.retrieve("file-abc")``); ``create`` methods are keyword-only there.
+    by_position: bool = False
 
     def arguments(self, kwargs: Dict[str, Any]) -> Tuple[List[Any], Dict[str, Any]]:
         kwargs = dict(kwargs)
@@ -130,6 +149,16 @@ SDK_ROWS: Tuple[SdkRow, ...] = (
         "audio.translations.create", audio_ops.translate_audio, ("file",), prepare=_file_argument
     ),
     SdkRow("models.list", model_ops.list_models),
+    SdkRow("responses.create", response_ops.respond, ("input",), stream=_response_stream),
+    SdkRow("files.create", file_ops.upload_file, ("file",), prepare=_file_argument),
+    SdkRow("files.retrieve", file_ops.retrieve_file, ("file_id",), by_position=True),
+    SdkRow("files.list", file_ops.list_files, iterates=True),
+    SdkRow("files.delete", file_ops.delete_file, ("file_id",), by_position=True),
+    SdkRow("files.content", file_ops.download_file, ("file_id",), result=_binary, by_position=True),
+    SdkRow("batches.create", batch_ops.create_batch, ("input_file_id",)),
+    SdkRow("batches.retrieve", batch_ops.retrieve_batch, ("batch_id",), by_position=True),
+    SdkRow("batches.cancel", batch_ops.cancel_batch, ("batch_id",), by_position=True),
+    SdkRow("batches.list", batch_ops.list_batches, iterates=True),
 )
 
 
@@ -143,10 +172,41 @@ async def _ready(value: Any) -> Any:
     return value
 
 
+class _AsyncListing:
+    """An async listing the SDK's way: ``async for`` it, or ``await`` it for the iterator."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> Any:
+        return self._stream.__aiter__()
+
+    def __await__(self) -> Any:
+        return _ready(self._stream).__await__()
+
+
+def _keywords(row: SdkRow, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """Positional arguments (``files.retrieve("file-abc")``) named after the row's positionals."""
+    if args and not row.by_position:
+        raise TypeError(f"{row.path}() takes keyword arguments only")
+    if len(args) > len(row.positional):
+        raise TypeError(
+            f"{row.path}() takes {len(row.positional)} positional argument(s), got {len(args)}"
+        )
+    for name, value in zip(row.positional, args):
+        if name in kwargs:
+            raise TypeError(f"{row.path}() got multiple values for argument {name!r}")
+        kwargs[name] = value
+    return kwargs
+
+
 def _signature(row: SdkRow) -> inspect.Signature:
     kw = inspect.Parameter.KEYWORD_ONLY
     params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)]
-    params += [inspect.Parameter(name, kw) for name in row.positional]
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD if row.by_position else kw
+    params += [inspect.Parameter(name, kind) for name in row.positional]
     if row.stream is not None:
         params.append(inspect.Parameter("stream", kw, default=False))
     params.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
@@ -179,15 +239,19 @@ class SdkMethod:
             return self
         row = self.row
 
-        def call(**kwargs: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
             client = resource._client
             ctx, driver = client._ctx, client._driver
+            kwargs = _keywords(row, args, kwargs)
+            if row.iterates:
+                listing = driver.stream(_sdk_flow(row, ctx, kwargs))
+                return _AsyncListing(listing) if isinstance(driver, AsyncDriver) else listing
             streaming = kwargs.pop("stream", False)
             if streaming:
                 if row.stream is None:
                     raise TypeError(f"{row.path}() does not support stream=True here")
-                args, mapped = row.arguments(kwargs)
-                stream = driver.stream(row.stream(ctx, args, mapped))
+                flow_args, mapped = row.arguments(kwargs)
+                stream = driver.stream(row.stream(ctx, flow_args, mapped))
                 return _ready(stream) if isinstance(driver, AsyncDriver) else stream
             return driver.run(_sdk_flow(row, ctx, kwargs))
 
@@ -196,9 +260,9 @@ class SdkMethod:
         call.__signature__ = self._bound_signature  # type: ignore[attr-defined]
         return call
 
-    def __call__(self, resource: Any, **kwargs: Any) -> Any:
+    def __call__(self, resource: Any, *args: Any, **kwargs: Any) -> Any:
         """Called on the class (``Completions.create(resource, ...)``), like a function."""
-        return self.__get__(resource, type(resource))(**kwargs)
+        return self.__get__(resource, type(resource))(*args, **kwargs)
 
 
 class Resource:

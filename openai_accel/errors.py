@@ -404,3 +404,12 @@ class BatchLineError(OpenAIError):
 
 
 __all__ += ["BatchFailedError", "BatchInputError", "BatchJobError", "BatchLineError"]
+# -- structured outputs (responses) -------------------------------------------
+
+
+class LengthFinishReasonError(OpenAIError):
+    """The answer was cut by the token limit (``finish_reason="length"`` or an
+    incomplete response) before a structured output could be complete."""
+
+
+__all__ += ["LengthFinishReasonError"]

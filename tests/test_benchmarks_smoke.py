@@ -25,6 +25,7 @@ BENCHMARK_NAMES = [
     "upload-memory",
     "import-cost",
     "batch-jobs",  # files and batch jobs (issue 10)
+    "response-stream",  # responses
 ]
 
 

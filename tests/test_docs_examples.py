@@ -14,6 +14,8 @@ import asyncio
 import inspect
 import logging
 import re
+import sys
+import types
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -89,7 +91,11 @@ def test_every_python_block_of_the_page_runs(
     monkeypatch.setenv("OPENAI_BASE_URL", openai_emulator.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-docs-example")
     monkeypatch.chdir(tmp_path)
-    namespace: Dict[str, Any] = {"__name__": "__docs__"}
+    # A real module, so that classes the page defines (dataclasses, TypedDicts,
+    # attrs classes) can resolve their annotations through sys.modules.
+    module = types.ModuleType("__docs__")
+    monkeypatch.setitem(sys.modules, "__docs__", module)
+    namespace: Dict[str, Any] = module.__dict__
     try:
         for line, code in runnable:
             where = f"{page.relative_to(ROOT)}:{line}"

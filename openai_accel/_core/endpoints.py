@@ -71,6 +71,10 @@ ENDPOINTS: Dict[str, Endpoint] = _rows(
         "translation", "POST", "/audio/translations", E.MULTIPART, R.JSON_OR_TEXT, "translation"
     ),
     Endpoint("models", "GET", "/models", E.NONE, R.JSON, "models"),
+    # -- Responses API and streamed transcription (responses) --
+    Endpoint("response", "POST", "/responses", E.JSON, R.JSON, "response"),
+    Endpoint("response_stream", "POST", "/responses", E.JSON, R.SSE, "response_stream"),
+    Endpoint("stt_stream", "POST", "/audio/transcriptions", E.MULTIPART, R.SSE, "stt_stream"),
 )
 
 # -- files and batch jobs (issue 10): the id goes after the path (``ApiCall.url``) --

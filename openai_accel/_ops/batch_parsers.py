@@ -3,8 +3,7 @@
 One row per Batch API endpoint, so ``BatchItem.response`` for chat is the
 ``ChatResponse`` that ``chat()`` returns, for embeddings the vectors that
 ``embedding()`` returns, and so on. An endpoint without a row gives the
-decoded JSON dict; the Responses API's row is added by the module that owns
-its model (``BATCH_PARSERS["/v1/responses"] = ...``).
+decoded JSON dict.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from .._core.http import Headers
 from ..models._base import structure
 from ..models.chat import ChatResponse
 from ..models.misc import ImageResponse, ModerationResponse
+from ..models.responses import structure_response
 from .embeddings import _vectors
 
 __all__ = ["BATCH_PARSERS", "parse_body"]
@@ -61,7 +61,7 @@ BATCH_PARSERS: Dict[str, Parser] = {
     "/v1/moderations": _model(ModerationResponse),
     "/v1/images/generations": _model(ImageResponse),
     "/v1/images/edits": _model(ImageResponse),
-    # "/v1/responses": added with the Responses model (raw dict until then).
+    "/v1/responses": lambda body, request_id: structure_response(body, request_id=request_id),
 }
 
 

@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from .._core.chat_stream import ChatStreamAccumulator
 from .._core.context import ClientCore
-from .._core.effects import Flow, emit, run_tools
+from .._core.effects import Flow, emit
 from .._core.endpoints import ENDPOINTS
 from .._core.pipeline import (
     Exchange,
@@ -18,8 +18,9 @@ from .._core.pipeline import (
 )
 from .._core.request import ApiCall, split_options
 from .._core.sse import JSONStreamDecoder
+from .._core.structured import chat_structured, parse_chat
 from .._core.tool_schema import tools_from_functions
-from .._core.tools import prepare_invocations, tool_messages
+from .._core.tools import PendingCall, check_max_rounds, execute_calls
 from ..errors import BadRequestError, StreamError
 from ..models._base import structure
 from ..models.chat import ChatChunk, ChatResponse
@@ -108,11 +109,21 @@ def chat(
     Keyword arguments not named here go into the JSON body unchanged, except
     the per-call options ``timeout``, ``extra_headers``, ``extra_query``,
     ``extra_body``, ``max_retries`` (and the other retry settings) and
-    ``queue_timeout``.
+    ``queue_timeout``. ``response_format`` may be an attrs class, a dataclass
+    or a TypedDict: a strict JSON schema is derived from it and the answer is
+    parsed into ``.parsed`` (see structured outputs in the docs).
     """
     options, body_extra = split_options(extra)
+    structured = chat_structured(body_extra)  # response_format=SomeClass (responses)
     body = chat_body(messages, model, temperature, max_tokens, tools, tool_choice, body_extra)
     call = ApiCall(ENDPOINTS["chat"], options, json=body, model=model)
+    if structured is not None:
+        parse_as = structured
+
+        def parse(data: Any, exchange: Exchange) -> ChatResponse:
+            return parse_chat(_parse_chat(data, exchange), parse_as)  # type: ignore[no-any-return]
+
+        return (yield from call_json(ctx, call, parse))
     return (yield from call_json(ctx, call, _parse_chat))
 
 
@@ -136,6 +147,7 @@ def stream_chat(
     stream (or use it as a context manager) to stop early.
     """
     options, body_extra = split_options(extra)
+    structured = chat_structured(body_extra)  # response_format=SomeClass (responses)
     body = chat_body(messages, model, temperature, max_tokens, tools, tool_choice, body_extra)
     body["stream"] = True
     body.setdefault("stream_options", {"include_usage": True})
@@ -173,6 +185,8 @@ def stream_chat(
             request_id=exchange.request_id,
             headers=exchange.response.headers,
         )
+        if structured is not None:
+            parse_chat(final, structured)
     except GeneratorExit:
         finish_error(
             ctx,
@@ -218,8 +232,7 @@ def chat_with_functions(
     ``.messages`` on the result holds the whole exchange. Without ``tools=``,
     tool schemas are derived from the functions' signatures and docstrings.
     """
-    if max_rounds < 1:
-        raise BadRequestError("max_rounds must be at least 1", param="max_rounds")
+    check_max_rounds(max_rounds)
     tool_defs = list(tools) if tools is not None else tools_from_functions(functions)
     conversation = _messages(messages)
     round_number = 0
@@ -233,8 +246,11 @@ def chat_with_functions(
             response.rounds = round_number
             response.max_rounds_reached = bool(calls)
             return response
-        invocations, failed = prepare_invocations(calls, functions)
-        outcomes = (yield from run_tools(invocations, function_timeout)) if invocations else []
+        pending = [PendingCall(c.id, c.function.name, c.function.arguments) for c in calls]
+        results = yield from execute_calls(
+            pending, functions, function_timeout, fail_on_function_error=fail_on_function_error
+        )
         conversation.extend(
-            tool_messages(calls, outcomes, failed, fail_on_function_error=fail_on_function_error)
+            {"role": "tool", "tool_call_id": call_id, "content": content}
+            for call_id, content in results
         )

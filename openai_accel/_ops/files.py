@@ -22,7 +22,7 @@ from .._core.request import ApiCall, split_options
 from ..errors import BadRequestError, InvalidResponseError
 from ..models._base import structure
 from ..models.files import FileDeleted, FileObject
-from .audio import _open_partial, _remove_quietly
+from .speech import _open_partial, _remove_quietly
 
 __all__ = [
     "api_call",
@@ -69,7 +69,9 @@ def api_call(
 
 def _structured(cls: Type[T]) -> Callable[[Any, Exchange], T]:
     def parse(data: Any, exchange: Exchange) -> T:
-        return structure(data, cls, request_id=exchange.request_id)
+        return structure(
+            data, cls, request_id=exchange.request_id, headers=exchange.response.headers
+        )
 
     return parse
 

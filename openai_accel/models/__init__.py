@@ -1,6 +1,18 @@
 """Reply models: attrs classes structured by one cattrs converter."""
 
-from .audio import Segment, Transcription, Translation, Word
+from .audio import (
+    Segment,
+    Transcription,
+    Translation,
+    Word,
+)
+from .batch import (
+    Batch,
+    BatchErrorDetail,
+    BatchErrors,
+    BatchRequestCounts,
+    BatchStatus,
+)
 from .chat import (
     ChatChunk,
     ChatMessage,
@@ -16,6 +28,10 @@ from .chat import (
     ToolCallDelta,
     Usage,
 )
+from .files import (
+    FileDeleted,
+    FileObject,
+)
 from .misc import (
     ImageData,
     ImageResponse,
@@ -23,8 +39,25 @@ from .misc import (
     ModerationResponse,
     ModerationResult,
 )
+from .responses import (
+    FunctionCallItem,
+    MessageItem,
+    ReasoningItem,
+    Response,
+    ResponseEvent,
+    ResponseUsage,
+    UnknownItem,
+)
+from .transcription_stream import (
+    TranscriptionEvent,
+)
 
 __all__ = [
+    "Batch",
+    "BatchErrorDetail",
+    "BatchErrors",
+    "BatchRequestCounts",
+    "BatchStatus",
     "ChatChunk",
     "ChatMessage",
     "ChatResponse",
@@ -32,33 +65,29 @@ __all__ = [
     "ChoiceDelta",
     "ChunkChoice",
     "CompletionTokensDetails",
+    "FileDeleted",
+    "FileObject",
     "FunctionCall",
+    "FunctionCallItem",
     "FunctionDelta",
     "ImageData",
     "ImageResponse",
+    "MessageItem",
     "ModelCard",
     "ModerationResponse",
     "ModerationResult",
     "PromptTokensDetails",
+    "ReasoningItem",
+    "Response",
+    "ResponseEvent",
+    "ResponseUsage",
     "Segment",
     "ToolCall",
     "ToolCallDelta",
     "Transcription",
+    "TranscriptionEvent",
     "Translation",
+    "UnknownItem",
     "Usage",
     "Word",
-]
-
-# -- files and batch jobs (issue 10) --
-from .batch import Batch, BatchErrorDetail, BatchErrors, BatchRequestCounts, BatchStatus
-from .files import FileDeleted, FileObject
-
-__all__ += [
-    "Batch",
-    "BatchErrorDetail",
-    "BatchErrors",
-    "BatchRequestCounts",
-    "BatchStatus",
-    "FileDeleted",
-    "FileObject",
 ]

@@ -1,11 +1,12 @@
 """Batch jobs (``/v1/batches``): the typed ``Batch`` with every status and its counts."""
 
 import enum
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
 from ._base import library_field
+from ._result import ApiResult
 
 
 class BatchStatus(str, enum.Enum):
@@ -77,7 +78,7 @@ class BatchErrors:
 
 
 @attrs.define
-class Batch:
+class Batch(ApiResult):
     """A batch as the API reports it; unknown fields stay in ``.raw``."""
 
     id: str
@@ -104,6 +105,8 @@ class Batch:
     cancelled_at: Optional[int] = None
     raw: Dict[str, Any] = library_field(factory=dict)
     request_id: Optional[str] = library_field()
+    #: The reply's HTTP headers (lower-case names); ``.rate_limits`` reads them.
+    headers: Mapping[str, str] = library_field(factory=dict)
 
     @property
     def is_terminal(self) -> bool:

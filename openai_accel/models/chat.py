@@ -115,6 +115,8 @@ class ChatResponse(ApiResult):
     rounds: int = library_field(default=1)
     #: chat_with_functions: True when the loop stopped at max_rounds with tool calls pending.
     max_rounds_reached: bool = library_field(default=False)
+    #: ``response_format=C`` (structured outputs): the answer as a ``C`` (None on a refusal).
+    parsed: Any = attrs.field(init=False, default=None, repr=False, eq=False)
 
     @property
     def _first(self) -> Optional[Choice]:

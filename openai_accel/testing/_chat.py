@@ -33,35 +33,46 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
-from . import _errors as err
 from ._catalog import chat_snapshot, is_reasoning_model
+from ._chat_stream import split_arguments, stream_chunks
+from ._chat_validate import (
+    KNOWN_PARAMETERS,
+    ROLES,
+    _function_tools,
+    _image_parts,
+    message_text,
+    validate,
+)
 from ._schema import SchemaContext, entities_of, instance_for, words_of
 from ._wire import count_tokens, fingerprint, pieces, random_alnum, wordset
 
-KNOWN_PARAMETERS = wordset(
-    """
-    messages model audio frequency_penalty function_call functions logit_bias logprobs
-    max_completion_tokens max_tokens metadata modalities n parallel_tool_calls prediction
-    presence_penalty prompt_cache_key prompt_cache_retention prompt_cache_options
-    reasoning_effort response_format safety_identifier seed service_tier stop store stream
-    stream_options temperature tool_choice tools top_logprobs top_p user verbosity
-    web_search_options moderation
-    """
-)
-ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 REASONING_TOKENS = 16
 MAX_CALLS_PER_TOOL = 5
-_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _PLACE_PARAMS = wordset(
     """
     location city place country town region state destination origin address
     """
 )
+
+# Validation is in ._chat_validate, the stream's chunks in ._chat_stream; the
+# server and the Responses emulator reach them through this module.
+__all__ = [
+    "KNOWN_PARAMETERS",
+    "ROLES",
+    "ChatPlan",
+    "ChoicePlan",
+    "choose_tool_calls",
+    "completion_body",
+    "message_text",
+    "plan",
+    "split_arguments",
+    "stream_chunks",
+    "validate",
+]
 
 
 @attrs.frozen
@@ -85,278 +96,6 @@ class ChatPlan:
     include_obfuscation: bool
     service_tier: str
     system_fingerprint: Optional[str]
-
-
-# ---------------------------------------------------------------- validation
-
-
-def _check_number(
-    body: Mapping[str, Any],
-    name: str,
-    low: Optional[float],
-    high: Optional[float],
-    integer: bool = False,
-) -> None:
-    if name not in body or body[name] is None:
-        return
-    value = body[name]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise err.invalid_type(name, "an integer" if integer else "a number", value)
-    if integer and not isinstance(value, int):
-        raise err.invalid_type(name, "an integer", value)
-    if low is not None and value < low:
-        raise err.below_minimum(name, value, low)
-    if high is not None and value > high:
-        raise err.above_maximum(name, value, high)
-
-
-def message_text(content: Any) -> str:
-    """The text of a message's content (a string, or the text parts of a list)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        texts = []
-        for part in content:
-            if isinstance(part, Mapping):
-                if part.get("type") in ("text", "input_text") and isinstance(part.get("text"), str):
-                    texts.append(part["text"])
-                elif part.get("type") == "refusal" and isinstance(part.get("refusal"), str):
-                    texts.append(part["refusal"])
-            elif isinstance(part, str):
-                texts.append(part)
-        return " ".join(texts)
-    return ""
-
-
-def _image_parts(content: Any) -> int:
-    if not isinstance(content, list):
-        return 0
-    return sum(
-        1 for part in content if isinstance(part, Mapping) and part.get("type") == "image_url"
-    )
-
-
-def _validate_messages(messages: Any) -> None:
-    if not isinstance(messages, list):
-        raise err.invalid_type("messages", "an array", messages)
-    if not messages:
-        raise err.ApiError(
-            400,
-            "Invalid 'messages': empty array. Expected an array with minimum length 1, "
-            "but got an empty array instead.",
-            param="messages",
-            code="empty_array",
-        )
-    pending: List[Tuple[int, List[str]]] = []  # (assistant index, unanswered call ids)
-    for index, message in enumerate(messages):
-        where = f"messages[{index}]"
-        if not isinstance(message, Mapping):
-            raise err.invalid_type(where, "an object", message)
-        role = message.get("role")
-        if role is None:
-            raise err.missing_parameter(f"{where}.role")
-        if role not in ROLES:
-            raise err.invalid_value(f"{where}.role", role, ROLES)
-        content = message.get("content")
-        if role in ("system", "user", "developer", "tool") and "content" not in message:
-            raise err.missing_parameter(f"{where}.content")
-        if role == "user" and isinstance(content, list):
-            for part_index, part in enumerate(content):
-                _validate_part(part, f"{where}.content[{part_index}]")
-        if role == "tool":
-            call_id = message.get("tool_call_id")
-            if call_id is None:
-                raise err.missing_parameter(f"{where}.tool_call_id")
-            if not pending:
-                raise err.ApiError(
-                    400,
-                    "Invalid parameter: messages with role 'tool' must be a response to a "
-                    "preceeding message with 'tool_calls'.",
-                    param=f"messages.[{index}].role",
-                )
-            ids = pending[-1][1]
-            if call_id in ids:
-                ids.remove(call_id)
-            continue
-        if pending and pending[-1][1]:
-            raise _unanswered_tool_calls(*pending[-1])
-        pending = []
-        if role == "assistant":
-            calls = message.get("tool_calls")
-            if calls:
-                if not isinstance(calls, list):
-                    raise err.invalid_type(f"{where}.tool_calls", "an array", calls)
-                ids = [str(c.get("id")) for c in calls if isinstance(c, Mapping)]
-                pending = [(index, ids)]
-            elif "content" not in message and not message.get("function_call"):
-                raise err.missing_parameter(f"{where}.content")
-    if pending and pending[-1][1]:
-        raise _unanswered_tool_calls(*pending[-1])
-
-
-def _validate_part(part: Any, where: str) -> None:
-    if not isinstance(part, Mapping):
-        raise err.invalid_type(where, "an object", part)
-    kind = part.get("type")
-    if kind == "image_url":
-        image = part.get("image_url")
-        url = image.get("url") if isinstance(image, Mapping) else None
-        if not isinstance(url, str):
-            raise err.missing_parameter(f"{where}.image_url.url")
-        if not url.startswith(("http://", "https://", "data:image/")):
-            raise err.ApiError(400, f"Error while downloading {url}.", code="invalid_image_url")
-    elif kind not in ("text", "input_audio", "file", "refusal"):
-        raise err.invalid_value(f"{where}.type", kind, ("text", "image_url", "input_audio", "file"))
-
-
-def _function_tools(body: Mapping[str, Any]) -> List[Dict[str, Any]]:
-    tools = body.get("tools")
-    if tools is None:
-        return []
-    if not isinstance(tools, list):
-        raise err.invalid_type("tools", "an array", tools)
-    if not tools:
-        raise err.ApiError(
-            400,
-            "Invalid 'tools': empty array. Expected an array with minimum length 1, but got "
-            "an empty array instead.",
-            param="tools",
-            code="empty_array",
-        )
-    functions = []
-    for index, tool in enumerate(tools):
-        where = f"tools[{index}]"
-        if not isinstance(tool, Mapping):
-            raise err.invalid_type(where, "an object", tool)
-        kind = tool.get("type")
-        if kind is None:
-            raise err.missing_parameter(f"{where}.type")
-        if kind not in ("function", "custom"):
-            raise err.invalid_value(f"{where}.type", kind, ("function", "custom"))
-        if kind != "function":
-            continue
-        function = tool.get("function")
-        if not isinstance(function, Mapping):
-            raise err.missing_parameter(f"{where}.function")
-        name = function.get("name")
-        if name is None:
-            raise err.missing_parameter(f"{where}.function.name")
-        if not isinstance(name, str) or not _NAME_RE.match(name):
-            raise err.ApiError(
-                400,
-                f"Invalid '{where}.function.name': string does not match pattern. Expected a "
-                "string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
-                param=f"{where}.function.name",
-                code="invalid_value",
-            )
-        functions.append(dict(function))
-    return functions
-
-
-def validate(body: Any) -> None:
-    """Reject what the real API rejects, with its wording (raises :class:`ApiError`)."""
-    err.check_body(body, KNOWN_PARAMETERS, ("model", "messages"))
-    model = body["model"]
-    if not isinstance(model, str):
-        raise err.invalid_type("model", "a string", model)
-    _validate_messages(body["messages"])
-    _check_number(body, "temperature", 0, 2)
-    _check_number(body, "top_p", 0, 1)
-    _check_number(body, "presence_penalty", -2, 2)
-    _check_number(body, "frequency_penalty", -2, 2)
-    _check_number(body, "n", 1, 128, integer=True)
-    _check_number(body, "max_tokens", 1, None, integer=True)
-    _check_number(body, "max_completion_tokens", 1, None, integer=True)
-    _check_number(body, "top_logprobs", 0, 20, integer=True)
-    if body.get("stream_options") is not None and not body.get("stream"):
-        raise err.ApiError(
-            400,
-            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-            param="stream_options",
-        )
-    functions = _function_tools(body)
-    _validate_tool_choice(body, functions)
-    _validate_response_format(body)
-    if chat_snapshot(model) is None:
-        raise err.model_not_found(model)
-    if is_reasoning_model(model):
-        if body.get("max_tokens") is not None:
-            raise err.unsupported_parameter("max_tokens", "Use 'max_completion_tokens' instead.")
-        for name in ("temperature", "top_p"):
-            value = body.get(name)
-            if value is not None and value != 1:
-                raise err.ApiError(
-                    400,
-                    f"Unsupported value: '{name}' does not support {value} with this model. "
-                    "Only the default (1) value is supported.",
-                    param=name,
-                    code="unsupported_value",
-                )
-        if body.get("stop") is not None:
-            raise err.unsupported_parameter("stop")
-
-
-def _validate_tool_choice(body: Mapping[str, Any], functions: List[Dict[str, Any]]) -> None:
-    choice = body.get("tool_choice")
-    if choice is None:
-        return
-    if not body.get("tools"):
-        raise err.ApiError(
-            400,
-            "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are "
-            "specified.",
-            param="tool_choice",
-        )
-    if isinstance(choice, str):
-        if choice not in ("none", "auto", "required"):
-            raise err.invalid_value("tool_choice", choice, ("none", "auto", "required"))
-        return
-    if not isinstance(choice, Mapping):
-        raise err.invalid_type("tool_choice", "a string or an object", choice)
-    if choice.get("type") != "function":
-        return  # allowed_tools / custom: accepted, not acted on
-    function = choice.get("function")
-    name = function.get("name") if isinstance(function, Mapping) else None
-    if not isinstance(name, str):
-        raise err.missing_parameter("tool_choice.function.name")
-    if name not in [f.get("name") for f in functions]:
-        raise err.ApiError(
-            400,
-            f"Invalid value for 'tool_choice': tool choice '{name}' does not match any of the "
-            "specified tools.",
-            param="tool_choice",
-            code="invalid_value",
-        )
-
-
-def _validate_response_format(body: Mapping[str, Any]) -> None:
-    fmt = body.get("response_format")
-    if fmt is None:
-        return
-    if not isinstance(fmt, Mapping):
-        raise err.invalid_type("response_format", "an object", fmt)
-    kind = fmt.get("type")
-    if kind not in ("text", "json_object", "json_schema"):
-        raise err.invalid_value(
-            "response_format.type", kind, ("text", "json_object", "json_schema")
-        )
-    if kind == "json_schema":
-        spec = fmt.get("json_schema")
-        if not isinstance(spec, Mapping):
-            raise err.missing_parameter("response_format.json_schema")
-        if "name" not in spec:
-            raise err.missing_parameter("response_format.json_schema.name")
-    if kind == "json_object":
-        texts = " ".join(
-            message_text(m.get("content")) for m in body["messages"] if isinstance(m, Mapping)
-        )
-        if "json" not in texts.lower():
-            raise err.ApiError(
-                400,
-                "'messages' must contain the word 'json' in some form, to use "
-                "'response_format' of type 'json_object'.",
-                param="messages",
-            )
 
 
 # ---------------------------------------------------------------- the answer
@@ -621,97 +360,3 @@ def completion_body(chat: ChatPlan, completion_id: str, created: int) -> Dict[st
         "service_tier": chat.service_tier,
         "system_fingerprint": chat.system_fingerprint,
     }
-
-
-_FRAGMENT_SIZES = (3, 5, 4, 6, 2, 7)
-
-
-def split_arguments(arguments: str) -> List[str]:
-    """Cut a JSON string at deterministic, deliberately awkward points (like the API)."""
-    fragments = []
-    position = 0
-    turn = 0
-    while position < len(arguments):
-        size = _FRAGMENT_SIZES[turn % len(_FRAGMENT_SIZES)]
-        fragments.append(arguments[position : position + size])
-        position += size
-        turn += 1
-    return fragments or [""]
-
-
-def stream_chunks(
-    chat: ChatPlan, completion_id: str, created: int, rng: random.Random
-) -> List[Dict[str, Any]]:
-    """The ``chat.completion.chunk`` objects of a stream, in order (without ``[DONE]``)."""
-    chunks: List[Dict[str, Any]] = []
-
-    def chunk(choices: List[Dict[str, Any]], usage_first: bool = False) -> Dict[str, Any]:
-        item: Dict[str, Any] = {
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": chat.model,
-            "service_tier": chat.service_tier,
-            "system_fingerprint": chat.system_fingerprint,
-        }
-        if chat.include_usage and usage_first:
-            item["usage"] = None
-        item["choices"] = choices
-        if chat.include_usage and not usage_first:
-            item["usage"] = None
-        if chat.include_obfuscation:
-            item["obfuscation"] = random_alnum(rng, rng.randint(1, 16))
-        return item
-
-    def choice(
-        index: int,
-        delta: Dict[str, Any],
-        finish: Optional[str] = None,
-        logprobs: Optional[Dict[str, Any]] = None,
-    ) -> List[Dict[str, Any]]:
-        return [{"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}]
-
-    for index, plan_choice in enumerate(chat.choices):
-        if plan_choice.tool_calls is not None:
-            chunks.append(chunk(choice(index, {"role": "assistant", "content": None}), True))
-            for call_index, call in enumerate(plan_choice.tool_calls):
-                opening = {
-                    "index": call_index,
-                    "id": call["id"],
-                    "type": "function",
-                    "function": {"name": call["function"]["name"], "arguments": ""},
-                }
-                chunks.append(chunk(choice(index, {"tool_calls": [opening]}), True))
-                for fragment in split_arguments(call["function"]["arguments"]):
-                    delta = {
-                        "tool_calls": [{"index": call_index, "function": {"arguments": fragment}}]
-                    }
-                    chunks.append(chunk(choice(index, delta), True))
-        else:
-            opening_delta = {"role": "assistant", "content": "", "refusal": None}
-            chunks.append(chunk(choice(index, opening_delta)))
-            entries = (plan_choice.logprobs or {}).get("content") or []
-            for piece_index, piece in enumerate(pieces(plan_choice.content or "")):
-                logprobs = None
-                if plan_choice.logprobs is not None and piece_index < len(entries):
-                    logprobs = {"content": [entries[piece_index]], "refusal": None}
-                chunks.append(chunk(choice(index, {"content": piece}, None, logprobs)))
-        chunks.append(chunk(choice(index, {}, plan_choice.finish_reason)))
-    if chat.include_usage:
-        final = chunk([])
-        final["usage"] = chat.usage
-        if "obfuscation" in final:
-            final["obfuscation"] = final.pop("obfuscation")
-        chunks.append(final)
-    return chunks
-
-
-def _unanswered_tool_calls(assistant_index: int, missing: List[str]) -> err.ApiError:
-    """The real API's 400 for an assistant tool call with no ``tool`` reply."""
-    return err.ApiError(
-        400,
-        "An assistant message with 'tool_calls' must be followed by tool messages "
-        "responding to each 'tool_call_id'. The following tool_call_ids did not have "
-        f"response messages: {', '.join(missing)}",
-        param=f"messages.[{assistant_index}].role",
-    )

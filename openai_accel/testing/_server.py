@@ -25,7 +25,17 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict
 
-from . import _audio, _azure, _catalog, _chat, _embeddings, _images, _moderation
+from . import (
+    _audio,
+    _azure,
+    _catalog,
+    _chat,
+    _embeddings,
+    _images,
+    _moderation,
+    _responses,
+    _responses_stream,  # responses
+)
 from . import _errors as err
 from ._batch_routes import add_routes as add_batch_routes  # files and batches (issue 10)
 from ._faults import Fault, fault_headers, fault_reply
@@ -118,6 +128,7 @@ class Server:
         for method, azure_path, v1_path in _azure.azure_routes():
             app.router.add_route(method, azure_path, handlers[(method, v1_path)])
         add_batch_routes(app, self, _call, self.state.files, self.state.batches)  # issue 10
+        app.router.add_post("/v1/responses", self.responses)  # responses
         return app
 
     # ------------------------------------------------------------ plumbing
@@ -165,15 +176,21 @@ class Server:
         payloads: List[bytes],
         headers: CIMultiDict[str],
         status: int = 200,
+        frame: Callable[[bytes], bytes] = sse_event,
+        error_payload: Optional[bytes] = None,
     ) -> web.StreamResponse:
-        """Send SSE events, honouring a stream fault: cut the connection or send an error."""
+        """Send SSE events, honouring a stream fault: cut the connection or send an error.
+
+        ``frame`` writes one event (the Responses API names its events);
+        ``error_payload`` is the endpoint's own mid-stream error event.
+        """
         fault = _call().fault
         headers.setdefault("Content-Type", SSE_CONTENT_TYPE)
         response = web.StreamResponse(status=status, headers=headers)
         await response.prepare(request)
         # A client that hangs up mid-stream (a cancelled call) is no error of the server's.
         with contextlib.suppress(ConnectionError):
-            await self._send_events(request, response, payloads, fault)
+            await self._send_events(request, response, payloads, fault, frame, error_payload)
         return response
 
     async def _send_events(
@@ -182,6 +199,8 @@ class Server:
         response: web.StreamResponse,
         payloads: List[bytes],
         fault: Optional[Fault],
+        frame: Callable[[bytes], bytes] = sse_event,
+        error_payload: Optional[bytes] = None,
     ) -> None:
         done = bool(payloads) and payloads[-1] == b"[DONE]"
         events = payloads[:-1] if done else payloads
@@ -189,21 +208,21 @@ class Server:
         cut = fault.cut_stream_after if fault is not None else None
         if fault is not None and fault.error_event:
             for payload in events[: (1 if cut is None else cut)]:
-                await response.write(sse_event(payload))
-            await response.write(sse_event(dumps_compact(_STREAM_ERROR)))
+                await response.write(frame(payload))
+            await response.write(frame(error_payload or dumps_compact(_STREAM_ERROR)))
             await response.write_eof()
             return
         for index, payload in enumerate(events):
             if cut is not None and index >= cut:
                 break
-            await response.write(sse_event(payload))
+            await response.write(frame(payload))
             if delay > 0:
                 await asyncio.sleep(delay)
         if cut is not None:
             _drop_connection(request, abortive=False)
             return
         if done:
-            await response.write(SSE_DONE)
+            await response.write(SSE_DONE if frame is sse_event else frame(b"[DONE]"))
         await response.write_eof()
 
     async def _scripted(self, request: web.Request, script: ScriptedResponse) -> web.StreamResponse:
@@ -456,13 +475,45 @@ class Server:
             payloads = [dumps_compact(e) for e in _audio.stream_events(upload)] + [b"[DONE]"]
             headers = self._headers(request)
             headers["Content-Type"] = SSE_CONTENT_TYPE
-            return await self._stream(request, payloads, headers)
+            # The recorded transcription stream ends its events with CRLF (responses).
+            return await self._stream(request, payloads, headers, frame=_audio.crlf_event)
         reply = _audio.transcript_reply(form, upload, translation)
         if isinstance(reply, str):
             headers = self._headers(request)
             headers["Content-Type"] = TEXT_CONTENT_TYPE
             return web.Response(body=reply.encode("utf-8"), headers=headers)
         return self._json(request, reply)
+
+    # -- Responses API (responses) --
+
+    async def responses(self, request: web.Request) -> web.StreamResponse:
+        body = self._json_body(request)
+        _responses.validate(body)
+        previous = None
+        previous_id = body.get("previous_response_id")
+        if previous_id is not None:
+            previous = self.state.stored_response(str(previous_id))
+            if previous is None:
+                raise err.ApiError(
+                    400,
+                    f"Previous response with id '{previous_id}' not found.",
+                    param="previous_response_id",
+                    code="previous_response_not_found",
+                )
+        plan = _responses.plan(body, self.state.id_rng, int(time.time()), previous)
+        if plan.body["store"]:
+            self.state.store_response(plan.body["id"], plan.conversation)
+        tokens = plan.prompt_tokens
+        if body.get("stream"):
+            events = _responses_stream.stream_events(plan, self.state.id_rng)
+            payloads = [dumps_compact(payload) for _, payload in events]
+            headers = self._headers(request, tokens=tokens)
+            headers["Content-Type"] = SSE_CONTENT_TYPE
+            error = dumps_compact(_responses_stream.error_event(len(events)))
+            return await self._stream(
+                request, payloads, headers, frame=_responses_stream.frame, error_payload=error
+            )
+        return self._json(request, plan.body, tokens=tokens)
 
 
 def _drop_connection(request: web.Request, *, abortive: bool) -> None:

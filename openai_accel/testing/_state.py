@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections
 import random
 import threading
-from typing import Deque, Dict, List, Optional, Tuple
+from typing import Any, Deque, Dict, List, Optional, Tuple
 
 import attrs
 
@@ -20,6 +20,7 @@ from ._files import FileStore
 from ._records import ReceivedRequest, ScriptedResponse
 
 MAX_STORED_IMAGES = 256
+MAX_STORED_RESPONSES = 1000  # responses
 
 
 def normalise_route(route: Optional[str]) -> Optional[str]:
@@ -60,6 +61,10 @@ class EmulatorState:
         self.scripts: Deque[Tuple[Optional[str], ScriptedResponse]] = collections.deque()
         self.faults: List[_ActiveFault] = []
         self.images: collections.OrderedDict[str, bytes] = collections.OrderedDict()
+        #: Responses API conversations by response id, for ``previous_response_id`` (responses).
+        self.stored_responses: collections.OrderedDict[str, List[Dict[str, Any]]] = (
+            collections.OrderedDict()
+        )
         self.connections = 0
         self.fault_rng = random.Random(seed)
         # Used only on the server's loop thread: ids, obfuscation padding.
@@ -74,6 +79,7 @@ class EmulatorState:
             self.scripts.clear()
             self.faults.clear()
             self.images.clear()
+            self.stored_responses.clear()
             self.connections = 0
             # Only the fault coin tosses restart: ids keep their sequence, so a client that
             # outlives a reset never sees a request id twice.
@@ -132,3 +138,17 @@ class EmulatorState:
     def image(self, image_id: str) -> Optional[bytes]:
         with self.lock:
             return self.images.get(image_id)
+
+    # -- Responses API (responses) --
+
+    def store_response(self, response_id: str, conversation: List[Dict[str, Any]]) -> None:
+        with self.lock:
+            self.stored_responses[response_id] = conversation
+            while len(self.stored_responses) > MAX_STORED_RESPONSES:
+                self.stored_responses.popitem(last=False)
+
+    def stored_response(self, response_id: str) -> Optional[List[Dict[str, Any]]]:
+        """A copy of a stored conversation (None when unknown or evicted)."""
+        with self.lock:
+            found = self.stored_responses.get(response_id)
+            return list(found) if found is not None else None

@@ -219,12 +219,30 @@ def test_an_endpoint_the_batch_api_refuses_fails_first(api: Harness, openai_emul
     assert openai_emulator.requests == []
 
 
-def test_the_responses_endpoint_is_accepted_and_returns_dicts_for_now(
-    api: Harness, openai_emulator: Any
-) -> None:
+def test_a_responses_line_parses_like_respond() -> None:
     from openai_accel._ops.batch_parsers import parse_body
+    from openai_accel.models.responses import Response
 
-    assert parse_body("/v1/responses", {"id": "resp_1"}, None) == {"id": "resp_1"}
+    body = {
+        "id": "resp_1",
+        "object": "response",
+        "status": "completed",
+        "model": "gpt-4o-mini",
+        "output": [
+            {
+                "type": "message",
+                "id": "msg_1",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": "hi", "annotations": []}],
+            }
+        ],
+        "usage": {"input_tokens": 3, "output_tokens": 1, "total_tokens": 4},
+    }
+    response = parse_body("/v1/responses", body, "req_1")
+    assert isinstance(response, Response)
+    assert response.output_text == "hi"
+    assert response.request_id == "req_1"
 
 
 def test_a_temporary_job_directory_is_removed_on_close(api: Harness) -> None:

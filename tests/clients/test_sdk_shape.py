@@ -213,3 +213,89 @@ def test_a_new_row_is_all_a_new_sdk_method_needs(make_mock_api):
     api = make_mock_api(lambda req: reply(200, listing))
     files = classes["files"](api.client)
     assert api.resolve(files.list()) == 1
+
+
+# -- responses, files and batches (rows added once those calls existed) -------
+
+
+def test_responses_create_runs_respond(api):
+    response = sdk(api, "responses.create", model="gpt-4o-mini", input="Hi")
+    assert response.output_text == api.call("respond", "Hi").output_text
+    assert response.model_dump() == response.raw
+
+
+def test_responses_create_streams_events(api):
+    create = api.client.responses.create
+    if not api.is_async:
+        with create(model="gpt-4o-mini", input="Hi", stream=True) as stream:
+            types = [event.type for event in stream]
+    else:
+
+        async def collect():
+            stream = await create(model="gpt-4o-mini", input="Hi", stream=True)
+            async with stream:
+                return [event.type async for event in stream]
+
+        types = api.resolve(collect())
+    assert types[0] == "response.created" and types[-1] == "response.completed"
+
+
+def _listed(api, listing):
+    if not api.is_async:
+        return list(listing)
+
+    async def collect():
+        return [item async for item in listing]
+
+    return api.resolve(collect())
+
+
+def test_files_create_retrieve_list_content_delete(api, tmp_path):
+    path = tmp_path / "requests.jsonl"
+    path.write_bytes(b'{"custom_id": "a"}\n')
+    created = sdk(api, "files.create", file=path.open("rb"), purpose="batch")
+    assert api.resolve(api.client.files.retrieve(created.id)).id == created.id
+    assert [f.id for f in _listed(api, api.client.files.list())] == [created.id]
+    content = api.resolve(api.client.files.content(created.id))
+    assert content.read() == content.content == b'{"custom_id": "a"}\n'
+    assert api.resolve(api.client.files.delete(file_id=created.id)).deleted is True
+
+
+def test_an_async_listing_can_be_awaited_like_the_sdks(client_kind, make_api):
+    if client_kind != "async":
+        pytest.skip("awaiting a listing is the asyncio client's form")
+    api = make_api()
+
+    async def collect():
+        listing = await api.client.files.list()
+        return [f async for f in listing]
+
+    assert api.resolve(collect()) == []
+
+
+def test_batches_create_retrieve_cancel_list(api, openai_emulator):
+    openai_emulator.batches.validating_seconds = 30  # still cancellable when cancelled
+    upload = api.call(
+        "upload_file",
+        b'{"custom_id":"a","method":"POST","url":"/v1/chat/completions",'
+        b'"body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}]}}\n',
+        purpose="batch",
+        filename="in.jsonl",
+    )
+    batch = sdk(
+        api,
+        "batches.create",
+        input_file_id=upload.id,
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
+    )
+    assert api.resolve(api.client.batches.retrieve(batch.id)).id == batch.id
+    assert [b.id for b in _listed(api, api.client.batches.list())] == [batch.id]
+    assert api.resolve(api.client.batches.cancel(batch.id)).id == batch.id
+
+
+def test_ids_may_be_positional_but_create_is_keyword_only(api):
+    with pytest.raises(TypeError, match="keyword arguments only"):
+        api.client.files.create(b"x")
+    with pytest.raises(TypeError, match="multiple values"):
+        api.client.files.retrieve("file-1", file_id="file-2")

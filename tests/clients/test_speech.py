@@ -207,3 +207,28 @@ def test_closing_the_stream_early_gives_back_the_slot(make_mock_api):
     assert api.client.queue.running == 0
     (metrics,) = api.client.recent_requests.values()
     assert (metrics.request_type, metrics.success) == ("tts_stream", False)
+
+
+# -- speech_to_file picks the format from the extension (responses) --
+
+
+@pytest.mark.parametrize(
+    "name, fmt", [("out.wav", "wav"), ("out.OPUS", "opus"), ("out.flac", "flac"), ("out", "mp3")]
+)
+def test_speech_to_file_asks_for_the_format_its_extension_names(
+    api, openai_emulator, tmp_path, name, fmt
+):
+    api.call("speech_to_file", tmp_path / name, "Hello")
+    assert openai_emulator.requests[-1].json["response_format"] == fmt
+    if fmt == "wav":
+        assert (tmp_path / name).read_bytes()[:4] == b"RIFF"
+
+
+def test_speech_to_file_refuses_a_format_that_contradicts_the_extension(make_mock_api, tmp_path):
+    api = make_mock_api(audio_reply())
+    with pytest.raises(BadRequestError) as info:
+        api.call("speech_to_file", tmp_path / "out.wav", "Hi", response_format="mp3")
+    assert info.value.param == "response_format"
+    assert "out.wav" in info.value.message
+    assert api.client._driver.transport.requests == []
+    assert os.listdir(tmp_path) == []

@@ -218,7 +218,7 @@ def test_translation_json_is_only_text(http, emulator, wav):
 
 def test_gpt_4o_transcribe_streams_deltas_then_done(http, emulator, wav):
     response = transcribe(http, emulator, wav, model="gpt-4o-mini-transcribe", stream="true")
-    events = response.text.split("\n\n")
+    events = response.text.split("\r\n\r\n")  # the recorded framing ends events with CRLF
     assert events[-2:] == ["data: [DONE]", ""]
     parsed = [json.loads(e[len("data: ") :]) for e in events[:-2]]
     assert "".join(e["delta"] for e in parsed[:-1]) == SPOKEN

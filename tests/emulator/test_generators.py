@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openai_accel.testing import UploadedFile
-from openai_accel.testing._audio import (
+from openai_accel.testing._audio_codecs import (
     _CRC8,
     _CRC16,
     _CRC32_OGG,
