@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, Optional
 import attrs
 
 from .._config import ClientConfig, base_headers
+from ..errors import ClientClosedError
 from .admission import AdmissionState
 from .breaker import CircuitBreakerProtocol
 from .http import HttpRequest
@@ -32,6 +33,8 @@ class ClientCore:
     admission: AdmissionState
     base_headers: Dict[str, str] = attrs.field(init=False)
     auth_header: Optional[str] = attrs.field(init=False)
+    #: Set by the client's close(): every later request is refused (edges).
+    closed: bool = attrs.field(init=False, default=False)
 
     def __attrs_post_init__(self) -> None:
         # Computed once: no request formats headers or reads the key again.
@@ -69,6 +72,11 @@ class ClientCore:
                 close()
 
     def build(self, call: ApiCall) -> HttpRequest:
+        if self.closed:
+            raise ClientClosedError(
+                "this client is closed: calls after close()/aclose() are refused; "
+                "create a new client (or close it only when you are done with it)"
+            )
         return build_request(
             call,
             base_url=self.config.base_url,
