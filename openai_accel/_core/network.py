@@ -55,6 +55,10 @@ def _check_proxy_url(url: str, where: str) -> str:
     if not url.lower().startswith(_PROXY_SCHEMES):
         raise ValueError(f"{where} must be an http:// or https:// proxy URL, got {url!r:.80}")
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise ValueError(f"{where} has an invalid port: {url!r:.80}") from None
     if not parts.hostname:
         raise ValueError(f"{where} names no proxy host: {url!r:.80}")
     return url
@@ -81,13 +85,17 @@ class _Bypass:
 
 
 def _parse_bypass(entry: str) -> Optional[_Bypass]:
+    """One ``NO_PROXY`` entry; one that cannot be read matches nothing (as in curl)."""
     entry = entry.strip().lower()
     if not entry:
         return None
     if entry.startswith("[") and "]" in entry:  # [::1]:8080
         address, _, rest = entry[1:].partition("]")
         port = int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
-        return _Bypass(network=ipaddress.ip_network(address, strict=False), port=port)
+        try:
+            return _Bypass(network=ipaddress.ip_network(address, strict=False), port=port)
+        except ValueError:
+            return None
     try:
         return _Bypass(network=ipaddress.ip_network(entry, strict=False))
     except ValueError:
@@ -99,7 +107,8 @@ def _parse_bypass(entry: str) -> Optional[_Bypass]:
     try:
         return _Bypass(network=ipaddress.ip_network(entry, strict=False), port=port)
     except ValueError:
-        return _Bypass(host=entry.lstrip(".").lstrip("*.") or None, port=port)
+        name = entry.lstrip("*.")
+        return _Bypass(host=name, port=port) if name else None
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -137,15 +146,22 @@ class NetworkSettings:
         except KeyError:
             pass
         proxy = self.proxies.get(key[0])
-        if proxy is not None:
-            parts = urlsplit(f"{key[0]}://{key[1]}")
-            host = (parts.hostname or "").rstrip(".")
-            port = parts.port or _DEFAULT_PORTS.get(key[0], 0)
-            if any(entry.matches(host, port) for entry in self.bypass):
-                proxy = None
+        if proxy is not None and self._bypassed(key[0], key[1]):
+            proxy = None
         if len(self._cache) < 1024:  # image downloads may hit many hosts: stay bounded
             self._cache[key] = proxy
         return proxy
+
+    def _bypassed(self, scheme: str, netloc: str) -> bool:
+        if not self.bypass:
+            return False
+        parts = urlsplit(f"{scheme}://{netloc}")
+        host = (parts.hostname or "").rstrip(".")
+        try:
+            port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
+        except ValueError:  # not a URL any transport could send; let it fail there
+            port = 0
+        return any(entry.matches(host, port) for entry in self.bypass)
 
 
 def resolve_network(

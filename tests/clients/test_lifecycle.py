@@ -233,3 +233,30 @@ def test_async_close_without_await_inside_a_loop_still_closes(openai_emulator):
 def test_a_script_the_emulator_cannot_send_is_refused_at_construction(script, match):
     with pytest.raises((TypeError, ValueError), match=match):
         ScriptedResponse(**script)
+
+
+# -- sockets after close ------------------------------------------------------------------
+
+
+def _established_to(port: int) -> int:
+    psutil = pytest.importorskip("psutil", reason="psutil counts this process's sockets")
+    return sum(
+        1
+        for conn in psutil.Process().net_connections("tcp")
+        if conn.raddr and conn.raddr[1] == port and conn.status == "ESTABLISHED"
+    )
+
+
+def test_close_closes_every_connection_including_an_open_stream(api, openai_emulator):
+    """urllib3 closes idle pooled connections, but the one an unfinished stream held stayed open."""
+    for _ in range(3):
+        api.call("chat", "Hi")
+    stream = api.client.stream_chat("Hi")
+    if api.is_async:
+        api.resolve(stream.__anext__())
+    else:
+        next(stream)
+    assert _established_to(openai_emulator.port) >= 1
+    api.resolve(api.client.close())
+    assert _established_to(openai_emulator.port) == 0
+    stream.close()
