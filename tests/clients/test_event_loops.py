@@ -135,3 +135,30 @@ def test_a_queue_waiter_left_by_a_finished_loop_does_not_block_the_next(openai_e
     asyncio.run(abandon())
     assert asyncio.run(afterwards())
     assert client.queue.running == 0
+
+
+def test_a_slot_is_not_lost_to_a_waiter_whose_loop_was_closed() -> None:
+    """A waiter whose loop closed can never run: the slot handed to it is passed on."""
+    from openai_accel._core.admission import AdmissionState
+    from openai_accel._gates import AsyncGate
+
+    gate = AsyncGate(AdmissionState(1, 10))
+    gone = asyncio.new_event_loop()
+    gone.run_until_complete(gate.acquire())  # holds the only slot
+    stranded = gone.create_task(gate.acquire())
+    gone.run_until_complete(asyncio.sleep(0.01))
+    assert gate.waiting == 1
+    gone.close()  # without running it again: the waiting task is stranded
+
+    async def next_caller() -> None:
+        waiter = asyncio.ensure_future(gate.acquire())
+        await asyncio.sleep(0)
+        gate.release()  # the holder gives the slot back
+        await asyncio.wait_for(waiter, 1)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        asyncio.run(next_caller())
+        del stranded
+        gc.collect()
+    assert (gate.running, gate.waiting) == (1, 0)
