@@ -138,9 +138,9 @@ class AiohttpTransport:
         self._limit = limit
         self._trust_env = trust_env
         self._network = network
-        if ssl is None and network is not None and network.ca_bundle:
-            ssl = _ssl.create_default_context(cafile=network.ca_bundle)
         self._ssl = ssl
+        # Loading a CA file takes tens of milliseconds: done on first use, once.
+        self._cafile = network.ca_bundle if ssl is None and network is not None else None
         self._sessions: Dict[asyncio.AbstractEventLoop, _LoopSession] = {}
         self._lock = threading.Lock()  # loops in several threads may add sessions at once
 
@@ -165,6 +165,8 @@ class AiohttpTransport:
         return None
 
     async def _new_session(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
+        if self._cafile is not None and self._ssl is None:
+            self._ssl = _ssl.create_default_context(cafile=self._cafile)
         connector = aiohttp.TCPConnector(
             limit=self._limit, ssl=self._ssl if self._ssl is not None else True
         )
