@@ -17,6 +17,7 @@ from ._core.admission import AdmissionState
 from ._core.breaker import CircuitBreaker, CircuitBreakerProtocol
 from ._core.context import ClientCore
 from ._core.metrics import RequestMetrics, make_recorder
+from ._core.network import ProxyArg
 from ._core.target import RequestTarget
 from ._drivers import AsyncDriver, SyncDriver
 from ._gates import AsyncGate, ThreadGate
@@ -67,8 +68,8 @@ class ClientBase:
         max_retry_delay: float = 60.0,
         retry_jitter: bool = True,
         on_retry: Optional[Callable[..., None]] = None,
-        max_concurrent_requests: int = 10,
-        queue_size: int = 100,
+        max_concurrent_requests: int = 64,
+        queue_size: int = 10_000,
         queue_timeout: Optional[float] = None,
         circuit_breaker: Union[bool, CircuitBreakerProtocol, None] = None,
         request_tracking: bool = True,
@@ -79,7 +80,29 @@ class ClientBase:
         transport: Any = None,
         default_headers: Optional[Mapping[str, str]] = None,
         telemetry: Optional[str] = None,
+        proxy: ProxyArg = None,
+        ca_bundle: Optional[str] = None,
     ) -> None:
+        """Settings are checked here, once; a bad one raises ``TypeError``/``ValueError``.
+
+        Queue defaults (edges): ``max_concurrent_requests=64`` requests in flight
+        and ``queue_size=10_000`` waiting. A program that gathers a thousand
+        calls must just work; 64 in flight keeps one client's connection pool
+        and file descriptors modest and stays under the per-key concurrency at
+        which the API starts answering 429 for most tiers, while the waiting
+        room is only a list of parked tasks or threads (a few hundred bytes
+        each). Set ``queue_size`` lower to get ``QueueFullError`` as
+        back-pressure instead.
+
+        Network (edges): ``proxy=None`` honours ``HTTPS_PROXY``/``HTTP_PROXY``/
+        ``ALL_PROXY``/``NO_PROXY`` (either case), read once now; ``proxy=False``
+        never uses a proxy whatever the environment says; ``proxy="http://host:port"``
+        sends every request through that proxy. ``ca_bundle=None`` honours
+        ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``/``SSL_CERT_FILE``; a path
+        replaces the default CA store. ``timeout`` is one number of seconds, a
+        ``(connect, read)`` pair or ``None`` for no limit; 0, negative, NaN,
+        infinite or non-numbers are refused.
+        """
         config = resolve_config(
             resources=resources,
             metadata=metadata,
@@ -101,6 +124,8 @@ class ClientBase:
             metrics_prefix=metrics_prefix,
             default_headers=default_headers,
             on_retry=on_retry,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
         )
         breaker: Optional[CircuitBreakerProtocol]
         if circuit_breaker is None or circuit_breaker is True:

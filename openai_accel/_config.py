@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 import attrs
 
 from ._core.http import Timeout
+from ._core.network import NetworkSettings, ProxyArg, resolve_network
 from ._core.retry import RetrySettings
 
 __all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Secret", "resolve_config"]
@@ -64,6 +65,15 @@ class ClientConfig:
     metrics_prefix: str
     default_headers: Mapping[str, str]
     on_retry: Optional[Callable[..., None]] = None
+    # edges: proxies and CA bundle, resolved from proxy=/ca_bundle= and the environment.
+    network: NetworkSettings = attrs.field(factory=NetworkSettings)
+
+
+def _check_count(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r:.40}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
 
 
 def _pick(*candidates: Optional[str]) -> Optional[str]:
@@ -96,6 +106,8 @@ def resolve_config(
     default_headers: Optional[Mapping[str, str]],
     on_retry: Optional[Callable[..., None]],
     env: Optional[Mapping[str, str]] = None,
+    proxy: ProxyArg = None,
+    ca_bundle: Optional[str] = None,
 ) -> ClientConfig:
     """Explicit argument > ``metadata`` entry > environment variable > default."""
     if resources is not None and not isinstance(resources, Mapping):
@@ -111,10 +123,8 @@ def resolve_config(
     url = _pick(
         base_url, meta.get("openai_base_url"), meta.get("base_url"), env.get("OPENAI_BASE_URL")
     )
-    if max_concurrent_requests < 1:
-        raise ValueError("max_concurrent_requests must be at least 1")
-    if queue_size < 0:
-        raise ValueError("queue_size must be 0 or more")
+    _check_count("max_concurrent_requests", max_concurrent_requests, 1)
+    _check_count("queue_size", queue_size, 0)
     if metrics_retention <= 0:
         raise ValueError("metrics_retention must be positive")
     return ClientConfig(
@@ -138,6 +148,7 @@ def resolve_config(
         metrics_prefix=metrics_prefix,
         default_headers=dict(default_headers or {}),
         on_retry=on_retry,
+        network=resolve_network(proxy, ca_bundle, env),
     )
 
 

@@ -130,20 +130,42 @@ class ThreadGate(_Gate):
 class _AsyncWaiter:
     """A queue token; its Future is created in the running loop only when needed."""
 
-    __slots__ = ("future",)
+    __slots__ = ("future", "loop")
 
     def __init__(self) -> None:
         self.future: Optional[asyncio.Future[None]] = None
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
+
+
+def _grant(future: asyncio.Future[None]) -> None:
+    # A cancelled future means the waiter's task is being cancelled; it now
+    # owns the slot and its CancelledError handler will release it.
+    if not future.done():
+        future.set_result(None)
+
+
+def _running_loop() -> Optional[asyncio.AbstractEventLoop]:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class AsyncGate(_Gate):
     """Admission for the asyncio client: tasks await a per-waiter Future.
 
-    All methods must be called from the thread running the event loop; that
-    single thread is what serialises access to the state, so no lock is needed.
-    The loop is looked up when a task first has to wait, which lets a gate be
-    built before any loop exists.
+    One client may be used from several event loops, in turn (successive
+    ``asyncio.run`` calls) or at once (a loop per thread), and they all share
+    this gate's limits. A lock guards the state (uncontended, it costs about
+    as much as a dict lookup), and a slot handed to a waiter of another loop
+    is granted through that loop's ``call_soon_threadsafe``: a Future may only
+    be completed from its own loop's thread. The loop is looked up when a task
+    first has to wait, which lets a gate be built before any loop exists.
     """
+
+    def __init__(self, state: AdmissionState) -> None:
+        super().__init__(state)
+        self._lock = threading.Lock()
 
     async def acquire(self, timeout: Optional[float] = None) -> None:
         """Take a slot, waiting in line if needed.
@@ -153,22 +175,26 @@ class AsyncGate(_Gate):
         the line; if the slot had already been handed to it, the slot is
         passed on, so cancellation never leaks capacity.
         """
-        loop = asyncio.get_running_loop()
         waiter = _AsyncWaiter()
-        if self._state.try_enter(waiter):
-            return
-        future: asyncio.Future[None] = loop.create_future()
-        waiter.future = future
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._state.try_enter(waiter):
+                return
+            # Set under the lock release() takes, so a hand-over always finds them.
+            future: asyncio.Future[None] = loop.create_future()
+            waiter.future, waiter.loop = future, loop
         # A timer callback rather than asyncio.wait_for: the callback runs on
-        # the loop between other callbacks, so "still queued? then give up" is
-        # atomic with respect to release() and cannot race a hand-over.
+        # the loop and decides "still queued? then give up" under the lock, so
+        # it cannot race a hand-over.
         timer = None
         if timeout is not None:
             timer = loop.call_later(max(0.0, timeout), self._expire, waiter, timeout)
         try:
             await future
         except asyncio.CancelledError:
-            if not self._state.cancel(waiter):
+            with self._lock:
+                still_queued = self._state.cancel(waiter)
+            if not still_queued:
                 self.release()
             raise
         finally:
@@ -177,18 +203,28 @@ class AsyncGate(_Gate):
 
     def release(self) -> None:
         """Give the slot back, handing it to the oldest waiter if there is one."""
-        waiter = self._state.leave()
-        if waiter is None:
-            return
-        future = cast(_AsyncWaiter, waiter).future
-        # A cancelled future means the waiter's task is being cancelled; it now
-        # owns the slot and its CancelledError handler will release it.
-        if future is not None and not future.done():
-            future.set_result(None)
+        while True:
+            with self._lock:
+                waiter = cast(Optional[_AsyncWaiter], self._state.leave())
+            if waiter is None:
+                return
+            future, loop = waiter.future, waiter.loop
+            assert future is not None and loop is not None  # set before it became visible
+            if loop is _running_loop():
+                _grant(future)
+                return
+            try:
+                loop.call_soon_threadsafe(_grant, future)
+                return
+            except RuntimeError:
+                # Its loop is closed: the waiter can never run. Pass the slot on.
+                continue
 
     def _expire(self, waiter: _AsyncWaiter, timeout: float) -> None:
         future = waiter.future
         if future is None or future.done():
             return
-        if self._state.cancel(waiter):
+        with self._lock:
+            gave_up = self._state.cancel(waiter)
+        if gave_up:
             future.set_exception(_timed_out(timeout, self._state))

@@ -22,13 +22,21 @@ class OpenAI(ClientBase):
     _driver: SyncDriver
 
     def _setup_driver(self, transport: Any) -> None:
-        self._driver = SyncDriver(
-            transport if transport is not None else RequestsTransport(),
-            ThreadGate(self._ctx.admission),
-        )
+        if transport is None:
+            config = self._ctx.config
+            # One pooled connection per request allowed in flight: a smaller pool
+            # would open and discard a connection for every request above it.
+            transport = RequestsTransport(
+                pool_maxsize=config.max_concurrent_requests, network=config.network
+            )
+        self._driver = SyncDriver(transport, ThreadGate(self._ctx.admission))
 
     def close(self) -> None:
-        """Close the connection pool and the tool thread pool."""
+        """Close every connection and the tool thread pool; idempotent.
+
+        Later calls raise ``ClientClosedError`` before sending anything.
+        """
+        self._ctx.closed = True
         self._driver.close()
         self._ctx.close()
 

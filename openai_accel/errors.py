@@ -22,6 +22,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CircuitOpenError",
+    "ClientClosedError",
     "ConflictError",
     "FunctionCallError",
     "InternalServerError",
@@ -126,6 +127,12 @@ class BadRequestError(APIStatusError):
 class AuthenticationError(APIStatusError):
     """401, or no API key configured."""
 
+    # edges: a missing key is raised before any request, so there is no 401 to
+    # look at; it is an authentication failure all the same.
+    @property
+    def is_auth_error(self) -> bool:
+        return True
+
 
 class PermissionDeniedError(APIStatusError):
     """403."""
@@ -177,6 +184,15 @@ class StreamError(OpenAIError):
 
 class InvalidResponseError(OpenAIError):
     """The server answered 2xx with a body that is not what the endpoint returns."""
+
+
+# edges: the lifecycle error.
+class ClientClosedError(OpenAIError):
+    """A call on a client after ``close()`` / ``aclose()``: make a new client instead.
+
+    Raised before anything is sent. A closed client does not reopen by itself:
+    a silent reopen would leak the connections the caller meant to release.
+    """
 
 
 class FunctionCallError(OpenAIError):

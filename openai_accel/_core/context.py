@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, Optional
 import attrs
 
 from .._config import ClientConfig, base_headers
+from ..errors import ClientClosedError
 from .admission import AdmissionState
 from .breaker import CircuitBreakerProtocol
 from .effects import Flow
@@ -35,6 +36,8 @@ class ClientCore:
     #: Where requests go and how they authenticate (OpenAI by default; Azure sets its own).
     target: Optional[RequestTarget] = None
     base_headers: Dict[str, str] = attrs.field(init=False)
+    #: Set by the client's close(): every later request is refused (edges).
+    closed: bool = attrs.field(init=False, default=False)
 
     def __attrs_post_init__(self) -> None:
         # Computed once: no request formats headers or reads the key again.
@@ -77,6 +80,11 @@ class ClientCore:
         return self.target.auth.authorize()
 
     def build(self, call: ApiCall) -> HttpRequest:
+        if self.closed:
+            raise ClientClosedError(
+                "this client is closed: calls after close()/aclose() are refused; "
+                "create a new client (or close it only when you are done with it)"
+            )
         assert self.target is not None
         return build_request(
             call,

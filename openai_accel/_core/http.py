@@ -8,6 +8,7 @@ care which HTTP library produced them.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Protocol, Tuple, Union
 
 import attrs
@@ -36,21 +37,50 @@ class Headers(Dict[str, str]):
         return headers
 
 
+def _seconds(instance: object, attribute: Any, value: object) -> None:
+    """A limit is ``None`` or a finite number of seconds above zero.
+
+    Checked when the Timeout is built (once per client, once per call that
+    passes ``timeout=``), so both transports receive the same, valid values:
+    requests would refuse 0 on every call while aiohttp reads it as "no limit".
+    """
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"timeout {attribute.name} must be a number of seconds or None, "
+            f"got {type(value).__name__} {value!r:.40}"
+        )
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(
+            f"timeout {attribute.name} must be a finite number of seconds above 0 "
+            f"(None for no limit), got {value!r}"
+        )
+
+
 @attrs.frozen
 class Timeout:
     """Connect and read limits in seconds (``None`` = no limit)."""
 
-    connect: Optional[float] = None
-    read: Optional[float] = None
+    connect: Optional[float] = attrs.field(default=None, validator=_seconds)
+    read: Optional[float] = attrs.field(default=None, validator=_seconds)
 
     @classmethod
     def of(
         cls, value: Union[float, Tuple[Optional[float], Optional[float]], Timeout, None]
     ) -> Timeout:
-        """Accept one number (both limits), a ``(connect, read)`` pair or a Timeout."""
+        """Accept one number (both limits), a ``(connect, read)`` pair or a Timeout.
+
+        Anything else, and any limit that is not ``None`` or a finite positive
+        number, raises ``TypeError`` / ``ValueError``.
+        """
         if isinstance(value, Timeout):
             return value
-        if isinstance(value, tuple):
+        if isinstance(value, (tuple, list)):
+            if len(value) != 2:
+                raise ValueError(
+                    f"timeout as a sequence must be (connect, read), got {len(value)} values"
+                )
             return cls(value[0], value[1])
         return cls(value, value)
 

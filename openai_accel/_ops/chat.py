@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from urllib.parse import urlsplit
 
 from .._core.chat_stream import ChatStreamAccumulator
 from .._core.context import ClientCore
@@ -19,7 +21,7 @@ from .._core.pipeline import (
 from .._core.request import ApiCall, split_options
 from .._core.sse import JSONStreamDecoder
 from .._core.structured import chat_structured, parse_chat
-from .._core.tool_schema import tools_from_functions
+from .._core.tool_schema import tool_from_callable, tools_from_functions
 from .._core.tools import PendingCall, check_max_rounds, execute_calls
 from ..errors import BadRequestError, StreamError
 from ..models._base import structure
@@ -28,8 +30,11 @@ from ..models.chat import ChatChunk, ChatResponse
 __all__ = ["chat", "chat_with_functions", "stream_chat"]
 
 Messages = Union[str, Sequence[Mapping[str, Any]]]
+#: A tool dict as the API takes it, or a function whose schema is derived.
+Tool = Union[Mapping[str, Any], Callable[..., Any]]
 
 DEFAULT_CHAT_MODEL = "gpt-4o-mini"
+OPENAI_API_HOST = "api.openai.com"
 #: Reasoning models reject ``max_tokens`` and want ``max_completion_tokens``.
 _COMPLETION_TOKENS_MODELS = ("o1", "o3", "o4", "gpt-5")
 #: After [DONE], read at most this much more before giving up on connection reuse.
@@ -60,25 +65,115 @@ def _messages(messages: Messages) -> List[Dict[str, Any]]:
     return result
 
 
+@functools.lru_cache(maxsize=16)
+def _is_openai_endpoint(base_url: str) -> bool:
+    """Whether requests go to OpenAI itself, whose reasoning models refuse ``max_tokens``.
+
+    Compatible servers (vLLM, llama.cpp, proxies) ignore ``max_completion_tokens``
+    and would lose the cap, so only OpenAI's own host gets the rename.
+    """
+    return urlsplit(base_url).hostname == OPENAI_API_HOST
+
+
+def _tool_definitions(tools: Sequence[Tool]) -> List[Mapping[str, Any]]:
+    """Tool dicts as given; a plain function becomes its derived schema (named ``__name__``)."""
+    if isinstance(tools, (str, bytes, Mapping)) or not isinstance(tools, Sequence):
+        raise BadRequestError(
+            f"tools must be a list of tool dicts or functions, got {type(tools).__name__}",
+            param="tools",
+        )
+    result: List[Mapping[str, Any]] = []
+    for index, tool in enumerate(tools):
+        if isinstance(tool, Mapping):
+            result.append(tool)
+        elif callable(tool):
+            result.append(_schema_of(tool, f"tools[{index}]"))
+        else:
+            raise BadRequestError(
+                f"tools[{index}] must be a tool dict or a function, got {type(tool).__name__}",
+                param=f"tools[{index}]",
+            )
+    return result
+
+
+def _schema_of(fn: Callable[..., Any], where: str) -> Dict[str, Any]:
+    name = getattr(fn, "__name__", None)
+    try:
+        return tool_from_callable(name, fn)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise BadRequestError(f"{where}: {exc}", param=where) from None
+
+
+def _function_map(functions: Any) -> Mapping[str, Callable[..., Any]]:
+    """``chat_with_functions``' functions: a name -> callable mapping, or a list of callables."""
+    if isinstance(functions, Mapping):
+        for name, fn in functions.items():
+            if not callable(fn):
+                raise BadRequestError(
+                    f"functions[{name!r}] must be callable, got {type(fn).__name__}",
+                    param="functions",
+                )
+        return functions
+    if isinstance(functions, (str, bytes)) or not isinstance(functions, Sequence):
+        raise BadRequestError(
+            "functions must be a mapping of name -> callable or a list of functions, "
+            f"got {type(functions).__name__}",
+            param="functions",
+        )
+    by_name: Dict[str, Callable[..., Any]] = {}
+    for index, fn in enumerate(functions):
+        name = getattr(fn, "__name__", None)
+        if not callable(fn) or not isinstance(name, str):
+            raise BadRequestError(
+                f"functions[{index}] must be a named function, got {type(fn).__name__}; "
+                "pass a mapping {name: callable} for callables without a __name__",
+                param=f"functions[{index}]",
+            )
+        if name in by_name:
+            raise BadRequestError(
+                f"functions[{index}]: two functions are named {name!r}; "
+                "pass a mapping {name: callable} to name them apart",
+                param=f"functions[{index}]",
+            )
+        by_name[name] = fn
+    return by_name
+
+
+def _refuse_stream_flag(extra: Mapping[str, Any], streaming: bool) -> None:
+    """``stream=`` contradicting the method is refused before anything is sent (and billed)."""
+    if "stream" not in extra or bool(extra["stream"]) is streaming:
+        return
+    if streaming:
+        raise BadRequestError(
+            "stream_chat() always streams; call chat() for a complete reply",
+            param="stream",
+        )
+    raise BadRequestError(
+        "chat() returns a complete reply; call stream_chat(...) to stream "
+        "(it takes the same arguments)",
+        param="stream",
+    )
+
+
 def chat_body(
     messages: Messages,
     model: str,
     temperature: Optional[float],
     max_tokens: Optional[int],
-    tools: Optional[Sequence[Mapping[str, Any]]],
+    tools: Optional[Sequence[Tool]],
     tool_choice: Any,
     extra: Mapping[str, Any],
+    *,
+    openai_endpoint: bool = True,
 ) -> Dict[str, Any]:
     body: Dict[str, Any] = {"model": model, "messages": _messages(messages)}
     if temperature is not None:
         body["temperature"] = temperature
-    if max_tokens is not None:
-        key = (
-            "max_completion_tokens" if model.startswith(_COMPLETION_TOKENS_MODELS) else "max_tokens"
-        )
-        body[key] = max_tokens
+    if max_tokens is not None and "max_completion_tokens" not in extra:  # never both
+        renamed = openai_endpoint and model.startswith(_COMPLETION_TOKENS_MODELS)
+        body["max_completion_tokens" if renamed else "max_tokens"] = max_tokens
     if tools:
-        body["tools"] = list(tools)
+        body["tools"] = _tool_definitions(tools)
     if tool_choice is not None:
         body["tool_choice"] = tool_choice
     body.update(extra)
@@ -99,7 +194,7 @@ def chat(
     model: str = DEFAULT_CHAT_MODEL,
     temperature: Optional[float] = None,
     max_tokens: Optional[int] = None,
-    tools: Optional[Sequence[Mapping[str, Any]]] = None,
+    tools: Optional[Sequence[Tool]] = None,
     tool_choice: Any = None,
     **extra: Any,
 ) -> Flow[ChatResponse]:
@@ -115,7 +210,17 @@ def chat(
     """
     options, body_extra = split_options(extra)
     structured = chat_structured(body_extra)  # response_format=SomeClass (responses)
-    body = chat_body(messages, model, temperature, max_tokens, tools, tool_choice, body_extra)
+    _refuse_stream_flag(body_extra, streaming=False)
+    body = chat_body(
+        messages,
+        model,
+        temperature,
+        max_tokens,
+        tools,
+        tool_choice,
+        body_extra,
+        openai_endpoint=_is_openai_endpoint(ctx.config.base_url),
+    )
     call = ApiCall(ENDPOINTS["chat"], options, json=body, model=model)
     if structured is not None:
         parse_as = structured
@@ -135,7 +240,7 @@ def stream_chat(
     model: str = DEFAULT_CHAT_MODEL,
     temperature: Optional[float] = None,
     max_tokens: Optional[int] = None,
-    tools: Optional[Sequence[Mapping[str, Any]]] = None,
+    tools: Optional[Sequence[Tool]] = None,
     tool_choice: Any = None,
     **extra: Any,
 ) -> Flow[ChatResponse]:
@@ -148,7 +253,17 @@ def stream_chat(
     """
     options, body_extra = split_options(extra)
     structured = chat_structured(body_extra)  # response_format=SomeClass (responses)
-    body = chat_body(messages, model, temperature, max_tokens, tools, tool_choice, body_extra)
+    _refuse_stream_flag(body_extra, streaming=True)
+    body = chat_body(
+        messages,
+        model,
+        temperature,
+        max_tokens,
+        tools,
+        tool_choice,
+        body_extra,
+        openai_endpoint=_is_openai_endpoint(ctx.config.base_url),
+    )
     body["stream"] = True
     body.setdefault("stream_options", {"include_usage": True})
     call = ApiCall(ENDPOINTS["chat_stream"], options, json=body, model=model)
@@ -210,12 +325,12 @@ def chat_with_functions(
     ctx: ClientCore,
     /,
     messages: Messages,
-    functions: Mapping[str, Callable[..., Any]],
+    functions: Union[Mapping[str, Callable[..., Any]], Sequence[Callable[..., Any]]],
     *,
     max_rounds: int = 3,
     function_timeout: Optional[float] = 30.0,
     fail_on_function_error: bool = False,
-    tools: Optional[Sequence[Mapping[str, Any]]] = None,
+    tools: Optional[Sequence[Tool]] = None,
     **chat_options: Any,
 ) -> Flow[ChatResponse]:
     """Chat, running the model's tool calls until it answers in text.
@@ -233,6 +348,7 @@ def chat_with_functions(
     tool schemas are derived from the functions' signatures and docstrings.
     """
     check_max_rounds(max_rounds)
+    functions = _function_map(functions)
     tool_defs = list(tools) if tools is not None else tools_from_functions(functions)
     conversation = _messages(messages)
     round_number = 0

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+import weakref
+from typing import Any, Dict, Iterator, Optional
 
 import requests
 import requests.adapters
 import urllib3
 
 from .._core.http import Headers, HttpRequest, HttpResponse, StreamingBody
+from .._core.network import NetworkSettings
 from ..errors import APIConnectionError, APITimeoutError
 from ._sanitise import redact, with_sanitised_cause
 
@@ -108,6 +110,9 @@ class RequestsTransport:
 
     ``trust_env`` is off unless asked for: requests' environment scan (proxies,
     netrc, CA bundle variables) costs hundreds of microseconds per request.
+    The client resolves the same variables once (``network``, see
+    ``openai_accel._core.network``) and this transport passes the result
+    explicitly on each request.
     """
 
     def __init__(
@@ -118,18 +123,35 @@ class RequestsTransport:
         pool_maxsize: int = 32,
         verify: Any = True,
         proxies: Optional[dict[str, str]] = None,
+        network: Optional[NetworkSettings] = None,
     ) -> None:
         self._owns_session = session is None
+        self._network = network
         if session is None:
             session = requests.Session()
             session.trust_env = trust_env or bool(proxies)
             adapter = requests.adapters.HTTPAdapter(pool_maxsize=pool_maxsize, pool_connections=4)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
+            if verify is True and network is not None and network.ca_bundle:
+                verify = network.ca_bundle
             session.verify = verify
             if proxies:
                 session.proxies.update(proxies)
         self.session = session
+        # Streams still being read hold a connection outside the pool; close()
+        # must reach them too, or their sockets stay ESTABLISHED until GC.
+        self._open_streams: weakref.WeakSet[_RequestsByteStream] = weakref.WeakSet()
+
+    def _proxies(self, url: str) -> Optional[Dict[str, str]]:
+        network = self._network
+        if network is None or not network.proxies:
+            return None
+        proxy = network.proxy_for(url)
+        scheme = url.partition(":")[0].lower()
+        # An empty mapping means "direct" (NO_PROXY matched); requests reads the
+        # environment only with trust_env, which stays off.
+        return {scheme: proxy} if proxy is not None else {}
 
     def send(self, request: HttpRequest) -> HttpResponse:
         body: Any = request.body
@@ -144,17 +166,26 @@ class RequestsTransport:
                 timeout=(request.timeout.connect, request.timeout.read),
                 stream=request.stream,
                 allow_redirects=True,
+                proxies=self._proxies(request.url),
             )
             headers = Headers.from_pairs(response.headers.items())
             if request.stream:
-                return HttpResponse(
-                    response.status_code, headers, stream=_RequestsByteStream(response, request)
-                )
+                stream = _RequestsByteStream(response, request)
+                self._open_streams.add(stream)
+                return HttpResponse(response.status_code, headers, stream=stream)
             return HttpResponse(response.status_code, headers, content=response.content)
         except requests.RequestException as exc:
             failure = _translate(exc, request)
         raise failure  # outside the except block: no __context__ holding the request
 
     def close(self) -> None:
+        """Close every connection: the idle ones in the pools and those of open streams.
+
+        A stream still being read when its client is closed breaks off (its
+        next read is a ``StreamError``) instead of keeping a socket open.
+        """
+        for stream in list(self._open_streams):
+            stream.close()
+        self._open_streams.clear()
         if self._owns_session:
             self.session.close()

@@ -41,7 +41,7 @@ def test_chat_sends_model_messages_and_options(make_mock_api):
 
 
 def test_reasoning_models_get_max_completion_tokens(make_mock_api):
-    api = make_mock_api(lambda req: reply(200, chat_body()))
+    api = make_mock_api(lambda req: reply(200, chat_body()), base_url="https://api.openai.com/v1")
     api.call("chat", "Hi", model="o3-mini", max_tokens=50)
     body = sent_json(api.client._driver.transport.requests[-1])
     assert body["max_completion_tokens"] == 50

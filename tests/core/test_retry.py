@@ -6,9 +6,12 @@ import email.utils
 from typing import Callable, Iterator, List, Optional
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openai_accel._core.http import Headers
 from openai_accel._core.retry import (
+    JITTER_FLOOR,
     RetryDecision,
     RetrySettings,
     decide,
@@ -211,25 +214,46 @@ def test_exponential_delay_that_overflows_is_the_cap() -> None:
     assert exponential_delay(settings, 1100) == 60.0
 
 
-def test_jitter_scales_the_backoff_by_the_injected_random() -> None:
+def test_jitter_scales_the_backoff_within_the_band_by_the_injected_random() -> None:
     decision = decide(RetrySettings(), 3, 500, None, None, random=_fixed(0.25))
-    assert decision.delay == 1.0  # 0.25 * 4
+    assert decision.delay == 2.5  # nominal 4 s: 4 * (0.5 + 0.5 * 0.25)
 
 
 @pytest.mark.parametrize("draw", [0.0, 0.5, 0.999999])
-def test_jitter_stays_within_zero_and_the_cap(draw: float) -> None:
+def test_jitter_stays_within_half_and_all_of_the_nominal_delay(draw: float) -> None:
     settings = RetrySettings(max_retries=10, max_retry_delay=5)
-    delays: List[float] = [
-        decide(settings, attempt, 500, None, None, random=lambda: draw).delay
-        for attempt in range(1, 11)
+    for attempt in range(1, 11):
+        nominal = exponential_delay(settings, attempt)
+        delay = decide(settings, attempt, 500, None, None, random=lambda: draw).delay
+        assert JITTER_FLOOR * nominal <= delay <= nominal
+
+
+@given(st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=6, max_size=6))
+def test_jittered_waits_never_shrink_with_the_default_factor(draws: List[float]) -> None:
+    """Full jitter let a wait come out shorter than the one before; the band cannot."""
+    settings = RetrySettings(max_retries=10, max_retry_delay=1000)
+    delays = [
+        decide(settings, attempt, 500, None, None, random=_fixed(draw)).delay
+        for attempt, draw in enumerate(draws, start=1)
     ]
-    assert all(0.0 <= delay <= 5.0 for delay in delays)
+    assert delays == sorted(delays)
 
 
-def test_jitter_without_injected_random_uses_full_jitter_range() -> None:
+def test_jittered_waits_grow_on_average_and_nominally() -> None:
+    settings = RetrySettings(max_retries=10, initial_retry_delay=1, backoff_factor=1.5)
+    nominal = [exponential_delay(settings, attempt) for attempt in range(1, 6)]
+    assert all(a < b for a, b in zip(nominal, nominal[1:]))
+    means = [
+        sum(decide(settings, attempt, 500, None, None).delay for _ in range(400)) / 400
+        for attempt in range(1, 6)
+    ]
+    assert all(a < b for a, b in zip(means, means[1:]))
+
+
+def test_jitter_without_injected_random_draws_within_the_band() -> None:
     settings = RetrySettings(max_retry_delay=8)
     delays = [decide(settings, 4, 500, None, None).delay for _ in range(200)]
-    assert all(0.0 <= delay <= 8.0 for delay in delays)
+    assert all(4.0 <= delay <= 8.0 for delay in delays)
     assert len(set(delays)) > 1
 
 
