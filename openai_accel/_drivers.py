@@ -35,6 +35,7 @@ from ._core.effects import (
     ReadChunk,
     RunTools,
     Send,
+    Shared,
     Sleep,
     ToolInvocation,
     ToolOutcome,
@@ -99,6 +100,7 @@ class SyncDriver:
             Sleep: lambda e: self.sleep(e.seconds),
             Acquire: self._acquire,
             RunTools: self._run_tools,
+            Shared: lambda e: e.store.execute(e),  # rate budgets: one Redis round trip
         }
 
     def _acquire(self, effect: Acquire) -> _GateSlot:
@@ -288,6 +290,8 @@ class AsyncDriver:
             return list(
                 await asyncio.gather(*(self._run_one(c, effect.timeout) for c in effect.calls))
             )
+        if kind is Shared:  # rate budgets: one Redis round trip
+            return await effect.store.execute_async(effect)
         raise TypeError(f"unknown effect {effect!r}")
 
     async def run(self, flow: Flow[T]) -> T:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._budgets import aclose_budget
 from ._client_base import ClientBase
 from ._drivers import AsyncDriver
 from ._gates import AsyncGate
@@ -19,6 +20,7 @@ class AsyncOpenAI(ClientBase):
     """
 
     _driver: AsyncDriver
+    _is_async_client = True
 
     def _setup_driver(self, transport: Any) -> None:
         if transport is None:
@@ -31,6 +33,7 @@ class AsyncOpenAI(ClientBase):
         """Close the aiohttp session."""
         await self._driver.aclose()
         self._ctx.close()
+        await aclose_budget(self._ctx.budget)  # rate budgets: the Redis connection we opened
 
     close = aclose
 

@@ -30,6 +30,8 @@ class ClientCore:
     breaker: Optional[CircuitBreakerProtocol]
     recorder: MetricsRecorder
     admission: AdmissionState
+    #: The rate budget (``_core.budget_flow.BudgetGuard``); None when rate_limits=False.
+    budget: Optional[Any] = None
     base_headers: Dict[str, str] = attrs.field(init=False)
     auth_header: Optional[str] = attrs.field(init=False)
 

@@ -38,6 +38,7 @@ __all__ = [
     "ReadChunk",
     "RunTools",
     "Send",
+    "Shared",
     "Sleep",
     "Slot",
     "ToolInvocation",
@@ -47,6 +48,7 @@ __all__ = [
     "read_chunk",
     "run_tools",
     "send",
+    "shared",
     "sleep",
 ]
 
@@ -157,3 +159,26 @@ def read_all(stream: Any) -> Flow[bytes]:
         if not chunk:
             return b"".join(parts)
         parts.append(chunk)
+
+
+# -- rate budgets: shared state (Redis) ----------------------------------------
+
+
+@attrs.frozen
+class Shared:
+    """Run ``script`` atomically on the shared store with ``keys`` and ``args``.
+
+    The result is the script's reply; an unreachable store raises
+    ``SharedStateUnavailable`` (``_core.shared_scripts``), which the flow
+    turns into its in-process fallback. ``store`` does the I/O
+    (``execute`` for the blocking driver, ``execute_async`` for asyncio).
+    """
+
+    store: Any
+    script: Any
+    keys: Sequence[str]
+    args: Sequence[Any]
+
+
+def shared(store: Any, script: Any, keys: Sequence[str], args: Sequence[Any]) -> Flow[Any]:
+    return (yield Shared(store, script, keys, args))

@@ -15,6 +15,7 @@ from typing import Deque, Dict, List, Optional, Tuple
 import attrs
 
 from ._faults import Fault
+from ._ratelimit import EmulatorRateLimiter
 from ._records import ReceivedRequest, ScriptedResponse
 
 MAX_STORED_IMAGES = 256
@@ -62,6 +63,8 @@ class EmulatorState:
         self.fault_rng = random.Random(seed)
         # Used only on the server's loop thread: ids, obfuscation padding.
         self.id_rng = random.Random(seed + 1)
+        #: Rate limits per key and model (off until Emulator.set_rate_limits).
+        self.rate_limiter = EmulatorRateLimiter()
 
     def reset(self) -> None:
         with self.lock:
@@ -73,6 +76,7 @@ class EmulatorState:
             # Only the fault coin tosses restart: ids keep their sequence, so a client that
             # outlives a reset never sees a request id twice.
             self.fault_rng = random.Random(self.seed)
+        self.rate_limiter.reset()
 
     def record(self, request: ReceivedRequest) -> None:
         with self.lock:
