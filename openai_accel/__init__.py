@@ -7,7 +7,9 @@ blocking script never pays for asyncio machinery it does not use.
 from typing import TYPE_CHECKING, Any
 
 from ._core.breaker import BreakerState, CircuitBreaker, CircuitBreakerProtocol
+from ._core.budget import BudgetView
 from ._core.metrics import RequestMetrics
+from ._core.rate_config import RateLimits
 from .client import OpenAI
 from .errors import (
     APIConnectionError,
@@ -24,7 +26,9 @@ from .errors import (
     OpenAIError,
     PermissionDeniedError,
     QueueFullError,
+    QuotaExceededError,
     RateLimitError,
+    RateLimitTimeoutError,
     StreamError,
 )
 from .models import (
@@ -56,6 +60,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BreakerState",
+    "BudgetView",
     "ChatChunk",
     "ChatResponse",
     "CircuitBreaker",
@@ -73,7 +78,10 @@ __all__ = [
     "OpenAIError",
     "PermissionDeniedError",
     "QueueFullError",
+    "QuotaExceededError",
     "RateLimitError",
+    "RateLimitTimeoutError",
+    "RateLimits",
     "RequestMetrics",
     "StreamError",
     "ToolCall",

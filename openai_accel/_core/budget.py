@@ -315,8 +315,11 @@ class Budget:
         info = state.learned
         age = now - state.learned_at
 
+        configured = isinstance(self.mode, RateLimits)
+
         def remaining(bucket: Optional[Bucket], said: Optional[int]) -> Optional[float]:
-            if bucket is not None and said is None:
+            # Configured: what this budget still admits; learnt: what the server said.
+            if bucket is not None and (configured or said is None):
                 return bucket.available(now)
             return None if said is None else float(said)
 

@@ -97,10 +97,9 @@ class BudgetGuard:
         return (yield from self._admit_locally(family, self.estimate(call), delay))
 
     def _admit_locally(self, family: str, tokens: int, delay: float) -> Flow[Ticket]:
-        provisional = not self.budget.is_pacing(family)
         reservation = self.budget.reserve(family, tokens, self.timeout, delay)
         ticket = Ticket(self, reservation)
-        ticket.provisional = provisional
+        ticket.provisional = not self.budget.is_pacing(family)
         return (yield from self._wait(ticket))
 
     def recheck(self, ticket: Ticket) -> Flow[None]:

@@ -78,6 +78,7 @@ if ARGV[8] == '1' then
   local open_until = num(redis.call('HGET', KEYS[1], 'open_until'))
   if tonumber(ARGV[10]) > 0 and open_until == 0 then
     redis.call('HSET', KEYS[1], 'failures', 0)
+    redis.call('PEXPIRE', KEYS[1], math.max(ttl, math.floor(recovery * 2000) + 60000))
   end
   if open_until > now then
     return {'open', tostring(open_until - now), '0', '0'}

@@ -26,21 +26,12 @@ from typing import Callable, Dict, Optional, Tuple
 import attrs
 
 from . import _errors as err
+from ._wire import go_duration
 
-__all__ = ["EmulatorRateLimiter", "RateLimitSettings", "go_duration"]
+__all__ = ["EmulatorRateLimiter", "RateLimitSettings"]
 
 LimitKey = Tuple[str, str]
 MAX_BUCKETS = 4096
-
-
-def go_duration(seconds: float) -> str:
-    """Seconds as the API prints them: ``20ms``, ``1.5s``, ``6m0s``."""
-    if seconds < 1.0:
-        return f"{max(0, math.ceil(seconds * 1000))}ms"
-    if seconds < 60.0:
-        return f"{round(seconds, 3):g}s"
-    minutes, rest = divmod(seconds, 60.0)
-    return f"{int(minutes)}m{round(rest, 3):g}s"
 
 
 @attrs.frozen
