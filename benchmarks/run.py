@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import multiprocessing
@@ -46,6 +47,9 @@ from openai_accel import OpenAI
 from openai_accel._core.http import Headers, HttpRequest, HttpResponse
 from openai_accel.transports.mock import AsyncMockTransport, MockTransport
 from openai_accel.transports.requests import RequestsTransport
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_budgets
 
 API_KEY = "sk-bench"
 MOCK_BASE_URL = "http://bench.invalid/v1"
@@ -109,6 +113,7 @@ BENCHMARKS: Dict[str, str] = {
     "upload-memory": "speech_to_text upload from disk: tracemalloc peak vs file size",
     "import-cost": "`import openai_accel` vs `import openai` in a fresh interpreter",
 }
+BENCHMARKS.update(bench_budgets.TITLES)  # rate budgets (issue 13)
 
 
 # --------------------------------------------------------------------------
@@ -948,6 +953,10 @@ def _median_or_none(values: Sequence[float]) -> Optional[float]:
 # --------------------------------------------------------------------------
 
 
+def _run_budget_bench(runner: Callable[[bool, Any], Any], name: str, quick: bool) -> Result:
+    return runner(quick, Result(name))  # type: ignore[no-any-return]
+
+
 def run_all(quick: bool, only: Optional[Sequence[str]]) -> Iterator[Result]:
     wanted = [name for name in BENCHMARKS if not only or name in only]
     simple: Dict[str, Callable[[bool], Result]] = {
@@ -956,6 +965,8 @@ def run_all(quick: bool, only: Optional[Sequence[str]]) -> Iterator[Result]:
         "upload-memory": bench_upload_memory,
         "import-cost": bench_import_cost,
     }
+    for budget_name, runner in bench_budgets.RUNNERS.items():  # rate budgets (issue 13)
+        simple[budget_name] = functools.partial(_run_budget_bench, runner, budget_name)
     with_emulator: Dict[str, Callable[[bool, RemoteEmulator], Result]] = {
         "e2e-sequential": bench_e2e_sequential,
         "e2e-concurrent": bench_e2e_concurrent,

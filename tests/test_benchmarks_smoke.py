@@ -24,6 +24,8 @@ BENCHMARK_NAMES = [
     "embeddings-base64",
     "upload-memory",
     "import-cost",
+    "budget-overhead",
+    "fleet",
 ]
 
 
@@ -41,4 +43,4 @@ def test_quick_benchmark_run_exits_zero_and_covers_every_benchmark() -> None:
     assert completed.returncode == 0, output[-4000:]
     for name in BENCHMARK_NAMES:
         assert f"== {name}:" in completed.stdout, f"{name} missing from:\n{output[-4000:]}"
-    assert "8 benchmarks in" in completed.stdout
+    assert f"{len(BENCHMARK_NAMES)} benchmarks in" in completed.stdout

@@ -6,8 +6,10 @@ caller learns its whole wait at once (and a ``rate_limit_timeout`` can refuse
 it without waiting), reservations are served in the order they were made
 (FIFO by construction, nobody polls), and giving a reservation back is one
 subtraction. Each bucket admits ``per_minute / 60`` units per second with a
-burst of ``burst_seconds`` worth: OpenAI enforces per-minute limits in
-shorter windows, so spending a minute's budget at once would still be refused.
+burst of ``burst_seconds`` worth (half a second by default): OpenAI enforces
+per-minute limits in shorter windows, so spending a minute's budget at once
+would still be refused, and a burst smaller than the server's leaves it slack
+for requests that the network delivers bunched together.
 
 A cost bigger than the burst (one 20,000-token prompt against a 60,000 TPM
 budget) is admitted when the bucket is full rather than never: its own size is
@@ -29,7 +31,14 @@ from .rate_headers import RateLimitInfo
 
 __all__ = ["Bucket", "Budget", "BudgetView", "Reservation", "model_family"]
 
-DEFAULT_BURST_SECONDS = 1.0
+#: Half a second's worth: under the server's own (about a second), so that the
+#: server keeps that much slack for network jitter once both run at the same rate.
+DEFAULT_BURST_SECONDS = 0.5
+#: "auto" paces at this share of the limits a server announces: the server's own
+#: bucket then refills a little faster than the client spends, so requests that
+#: reach it bunched together (network, scheduling) still fit, and the headers of
+#: the next replies correct the rest. Configured RateLimits are used as given.
+AUTO_RATE_MARGIN = 0.95
 #: Distinct model families tracked per client; further ones share one budget.
 MAX_FAMILIES = 64
 OVERFLOW_FAMILY = "<other>"
@@ -89,15 +98,26 @@ class Bucket:
         self.tat = max(self.tat, tat)
 
 
-@attrs.define(slots=True)
 class Reservation:
-    """What one attempt took: give it back if it is never sent, correct it after."""
+    """What one attempt took: give it back if it is never sent, correct it after.
 
-    family: str
-    tokens: int
-    wait: float
-    granted: bool = True
-    settled: bool = False
+    A plain slotted class rather than attrs: one is made per attempt.
+    """
+
+    __slots__ = ("family", "granted", "settled", "tokens", "wait")
+
+    def __init__(self, family: str, tokens: int, wait: float, granted: bool = True) -> None:
+        self.family = family
+        self.tokens = tokens
+        self.wait = wait
+        self.granted = granted
+        self.settled = False
+
+    def __repr__(self) -> str:
+        return (
+            f"Reservation(family={self.family!r}, tokens={self.tokens}, wait={self.wait:.3g}, "
+            f"granted={self.granted}, settled={self.settled})"
+        )
 
 
 @attrs.frozen
@@ -115,7 +135,7 @@ class BudgetView:
 
 
 class _Family:
-    __slots__ = ("learned", "learned_at", "paused_until", "requests", "tokens")
+    __slots__ = ("learned", "learned_at", "nothing_new", "paused_until", "requests", "tokens")
 
     def __init__(self) -> None:
         self.requests: Optional[Bucket] = None
@@ -123,6 +143,14 @@ class _Family:
         self.paused_until = 0.0
         self.learned: Optional[RateLimitInfo] = None
         self.learned_at = 0.0
+        #: The last headers changed nothing (limits known, remaining above a burst):
+        #: the same headers again can be skipped without the lock.
+        self.nothing_new = False
+
+
+def _above_burst(bucket: Optional[Bucket], remaining: Optional[int]) -> bool:
+    """Whether a remaining count can never lower this bucket (it exceeds its burst)."""
+    return bucket is None or remaining is None or remaining >= bucket.tau * bucket.rate
 
 
 class Budget:
@@ -188,14 +216,20 @@ class Budget:
         ``delay``), nothing is taken and the reservation has ``granted=False``.
         """
         with self._lock:
-            state = self._family(family)
+            state = self._families.get(family) or self._family(family)
             requests, token_bucket = state.requests, state.tokens
             now = self.clock()
-            start = max(now + delay, state.paused_until)
+            start = now + delay
+            if state.paused_until > start:
+                start = state.paused_until
             if requests is not None:
-                start = max(start, requests.allowed_at(now, 1))
+                at = requests.allowed_at(now, 1)
+                if at > start:
+                    start = at
             if token_bucket is not None and tokens > 0:
-                start = max(start, token_bucket.allowed_at(now, tokens))
+                at = token_bucket.allowed_at(now, tokens)
+                if at > start:
+                    start = at
             wait = start - now
             if wait < _EPSILON:  # float dust: 1e-12 s is not worth a Sleep
                 wait = 0.0
@@ -236,6 +270,10 @@ class Budget:
         """Follow what a reply's ``x-ratelimit-*`` headers said (ignored when they said nothing)."""
         if not info.known and info.remaining_requests is None and info.remaining_tokens is None:
             return
+        state = self._families.get(family)
+        if state is not None and state.learned is info and state.nothing_new:
+            state.learned_at = self.clock()  # the hot path: the same reply as last time
+            return
         with self._lock:
             state = self._family(family)
             now = self.clock()
@@ -243,19 +281,24 @@ class Budget:
             learning = self.mode == AUTO
             burst = self.burst_seconds
             if learning and info.limit_requests:
+                rpm = info.limit_requests * AUTO_RATE_MARGIN
                 if state.requests is None:
-                    state.requests = Bucket(info.limit_requests, burst, now)
+                    state.requests = Bucket(rpm, burst, now)
                 else:
-                    state.requests.retune(info.limit_requests, burst)
+                    state.requests.retune(rpm, burst)
             if learning and info.limit_tokens:
+                tpm = info.limit_tokens * AUTO_RATE_MARGIN
                 if state.tokens is None:
-                    state.tokens = Bucket(info.limit_tokens, burst, now)
+                    state.tokens = Bucket(tpm, burst, now)
                 else:
-                    state.tokens.retune(info.limit_tokens, burst)
+                    state.tokens.retune(tpm, burst)
             if state.requests is not None and info.remaining_requests is not None:
                 state.requests.at_most(now, info.remaining_requests, info.reset_requests)
             if state.tokens is not None and info.remaining_tokens is not None:
                 state.tokens.at_most(now, info.remaining_tokens, info.reset_tokens)
+            state.nothing_new = _above_burst(state.requests, info.remaining_requests) and (
+                _above_burst(state.tokens, info.remaining_tokens)
+            )
 
     def pause(self, family: str, seconds: float) -> None:
         """A throttling 429: no new reservation in this family starts for ``seconds``.

@@ -18,12 +18,12 @@ and in the pipeline's slot acquisition).
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ..errors import QuotaExceededError, RateLimitError, RateLimitTimeoutError
 from .budget import Budget, Reservation, model_family
 from .effects import Flow, sleep
-from .rate_headers import parse_rate_limit_headers
+from .rate_headers import RateLimitInfo, parse_rate_limit_headers
 from .request import ApiCall
 from .token_estimate import TokenCounter, estimate_tokens
 
@@ -141,7 +141,7 @@ class BudgetGuard:
         ticket.sent = True
         family = ticket.reservation.family
         if headers:
-            self.budget.learn(family, parse_rate_limit_headers(headers))
+            self.budget.learn(family, read_rate_limits(headers))
         pause = throttle_pause(error)
         if pause is not None:
             self.budget.pause(family, pause)
@@ -155,6 +155,44 @@ class BudgetGuard:
 
     def settle(self, ticket: Ticket, used: Optional[int]) -> None:
         self.budget.settle(ticket.reservation, used)
+
+
+_HEADER_NAMES = tuple(
+    "x-ratelimit-" + name
+    for name in (
+        "limit-requests",
+        "limit-tokens",
+        "remaining-requests",
+        "remaining-tokens",
+        "reset-requests",
+        "reset-tokens",
+    )
+)
+_NOTHING_SAID = (None,) * len(_HEADER_NAMES)
+_READ_CACHE: Dict[Tuple[Optional[str], ...], RateLimitInfo] = {}
+_READ_CACHE_SIZE = 256
+
+
+def read_rate_limits(headers: Mapping[str, str]) -> RateLimitInfo:
+    """``parse_rate_limit_headers``, remembering recent header values.
+
+    Every reply is read, so this is on the hot path; limits and resets repeat
+    from one reply to the next (often the remaining counts too), and a dict
+    lookup is much cheaper than parsing six values again.
+    """
+    get = headers.get
+    key = tuple(get(name) for name in _HEADER_NAMES)
+    if key == _NOTHING_SAID:
+        return _UNKNOWN
+    info = _READ_CACHE.get(key)
+    if info is None:
+        if len(_READ_CACHE) >= _READ_CACHE_SIZE:
+            _READ_CACHE.clear()
+        info = _READ_CACHE[key] = parse_rate_limit_headers(headers)
+    return info
+
+
+_UNKNOWN = RateLimitInfo()
 
 
 def throttle_pause(error: Optional[BaseException]) -> Optional[float]:

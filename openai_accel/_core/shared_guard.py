@@ -34,9 +34,8 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from ..errors import CircuitOpenError
 from .breaker import CircuitBreakerProtocol, counts_as_failure
 from .budget import Budget, Reservation, model_family
-from .budget_flow import BudgetGuard, Ticket, throttle_pause
+from .budget_flow import BudgetGuard, Ticket, read_rate_limits, throttle_pause
 from .effects import Flow, shared
-from .rate_headers import parse_rate_limit_headers
 from .request import ApiCall
 from .shared_scripts import (
     ADMIT,
@@ -192,7 +191,7 @@ class SharedBudgetGuard(BudgetGuard):
         ticket.sent = True
         family = ticket.reservation.family
         if headers:
-            self.budget.learn(family, parse_rate_limit_headers(headers))
+            self.budget.learn(family, read_rate_limits(headers))
         pause = throttle_pause(error)
         if pause is not None:
             self.budget.pause(family, pause)

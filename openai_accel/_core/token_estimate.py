@@ -10,8 +10,9 @@ The input estimate, in order of preference:
 1. ``token_counter(text, model) -> int`` when the user gives one;
 2. tiktoken, when it is installed **and** its encoding files are already in
    its local cache (it is never allowed to download at run time);
-3. the documented heuristic: one token per 4 characters of text (rounded up),
-   plus 4 tokens of framing per chat message and 3 for the reply's priming.
+3. the documented heuristic: one token per 4 characters of text (of all the
+   messages' text together, rounded up), plus 4 tokens of framing per chat
+   message and 3 for the reply's priming.
    English prose averages ~4 characters per token with OpenAI's encodings;
    the error is corrected by ``usage`` after each reply.
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
 __all__ = ["DEFAULT_OUTPUT_TOKENS", "TokenCounter", "estimate_tokens", "heuristic_count"]
 
@@ -79,13 +80,19 @@ def offline_tiktoken_counter(encoding: str = "o200k_base") -> Optional[TokenCoun
 
 def _texts(value: Any) -> Iterator[str]:
     """Every string inside a message content / input (text parts; images are not text)."""
-    if isinstance(value, str):
+    kind = type(value)  # exact types first: ABC isinstance checks are slow on the hot path
+    if kind is str:
         yield value
-    elif isinstance(value, Mapping):
+    elif kind is list or kind is tuple:
+        for item in value:
+            yield from _texts(item)
+    elif kind is dict or isinstance(value, Mapping):
         for key in ("text", "content", "input_text", "arguments", "name"):
             inner = value.get(key)
             if inner is not None:
                 yield from _texts(inner)
+    elif isinstance(value, str):
+        yield value
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from _texts(item)
@@ -112,6 +119,20 @@ def _output_cap(body: Mapping[str, Any]) -> Optional[int]:
     return None
 
 
+def _chat_prompt(messages: List[Any], counter: Optional[TokenCounter], model: Optional[str]) -> int:
+    prompt = REPLY_PRIMING + MESSAGE_OVERHEAD * len(messages)
+    if counter is not None:
+        return prompt + _count_all(_texts(messages), counter, model)
+    chars = 0
+    for message in messages:  # the common shape, without the generic walk
+        content = message.get("content") if type(message) is dict else None
+        if type(content) is str and len(message) <= 2:
+            chars += len(content)
+        else:
+            chars += sum(len(text) for text in _texts(message))
+    return prompt + -(-chars // CHARS_PER_TOKEN)
+
+
 def estimate_tokens(
     body: Optional[Mapping[str, Any]], counter: Optional[TokenCounter] = None
 ) -> int:
@@ -122,8 +143,7 @@ def estimate_tokens(
     model = body.get("model") if isinstance(body.get("model"), str) else None
     messages = body.get("messages")
     if isinstance(messages, list):  # chat
-        prompt = REPLY_PRIMING + MESSAGE_OVERHEAD * len(messages)
-        prompt += _count_all(_texts(messages), count, model)
+        prompt = _chat_prompt(messages, counter, model)
         if body.get("tools"):
             prompt += _count_all([repr(body["tools"])], count, model)
         raw_n = body.get("n")

@@ -98,6 +98,17 @@ class EmulatorRateLimiter:
         self._buckets: Dict[LimitKey, _Buckets] = {}
         self.rejected = 0
         self.admitted = 0
+        self._rejected_by: Dict[str, int] = {}
+
+    def rejected_for(self, authorization: str) -> int:
+        """429s given to one ``Authorization`` header value since the last reset."""
+        with self._lock:
+            return self._rejected_by.get(_key_of(authorization, None)[0], 0)
+
+    def _count_rejection(self, key: LimitKey) -> None:
+        self.rejected += 1
+        if key[0] in self._rejected_by or len(self._rejected_by) < MAX_BUCKETS:
+            self._rejected_by[key[0]] = self._rejected_by.get(key[0], 0) + 1
 
     @property
     def active(self) -> bool:
@@ -122,6 +133,7 @@ class EmulatorRateLimiter:
             self._buckets.clear()
             self.rejected = 0
             self.admitted = 0
+            self._rejected_by.clear()
 
     def _buckets_for(self, key: LimitKey, now: float) -> _Buckets:
         buckets = self._buckets.get(key)
@@ -138,7 +150,7 @@ class EmulatorRateLimiter:
         key = _key_of(authorization, model)
         with self._lock:
             if self.settings.insufficient_quota:
-                self.rejected += 1
+                self._count_rejection(key)
                 raise _quota_error()
             now = self._clock()
             buckets = self._buckets_for(key, now)
@@ -149,7 +161,7 @@ class EmulatorRateLimiter:
             elif tokens is not None and tokens.refill(now) < 1.0:
                 refusal = ("tokens", "TPM", tokens, 1.0)
             if refusal is not None:
-                self.rejected += 1
+                self._count_rejection(key)
                 raise _throttled(model, *refusal, headers=self._headers_locked(buckets))
             if requests is not None:
                 requests.level -= 1.0

@@ -293,6 +293,10 @@ class Emulator:
         """How many requests the rate limiter refused with a 429 since the last reset."""
         return self._state.rate_limiter.rejected
 
+    def rate_limit_rejections_for(self, api_key: str) -> int:
+        """The same, for the requests made with one API key."""
+        return self._state.rate_limiter.rejected_for(f"Bearer {api_key}")
+
 
 def run_forever(
     host: str = "127.0.0.1",

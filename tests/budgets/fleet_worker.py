@@ -37,6 +37,12 @@ def _client_options(spec: Dict[str, Any]) -> Dict[str, Any]:
     return options
 
 
+def _ready_set_go() -> None:
+    """Start together: say "ready" once imported and built, wait for the test's "go"."""
+    print("ready", flush=True)
+    sys.stdin.readline()
+
+
 def _record(outcome: Dict[str, Any], value: Any) -> None:
     if isinstance(value, Exception):
         outcome["errors"].append(type(value).__name__)
@@ -51,6 +57,7 @@ def run_sync(spec: Dict[str, Any]) -> Dict[str, Any]:
     outcome: Dict[str, Any] = {"calls": 0, "tokens": 0, "429s": 0, "errors": []}
     lock = threading.Lock()
     client = OpenAI(**_client_options(spec))
+    _ready_set_go()
     stop = time.monotonic() + spec["seconds"]
     body = spec.get("prompt", "hi")
 
@@ -75,6 +82,7 @@ def run_sync(spec: Dict[str, Any]) -> Dict[str, Any]:
 async def _run_async(spec: Dict[str, Any]) -> Dict[str, Any]:
     outcome: Dict[str, Any] = {"calls": 0, "tokens": 0, "429s": 0, "errors": []}
     client = AsyncOpenAI(**_client_options(spec))
+    _ready_set_go()
     stop = time.monotonic() + spec["seconds"]
     body = spec.get("prompt", "hi")
 

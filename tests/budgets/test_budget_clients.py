@@ -16,6 +16,7 @@ from openai_accel import (
     RateLimits,
     RateLimitTimeoutError,
 )
+from openai_accel._core.budget import AUTO_RATE_MARGIN, DEFAULT_BURST_SECONDS
 from openai_accel.testing import ScriptedResponse
 from openai_accel.testing.pytest_plugin import TEST_CLIENT_OPTIONS
 
@@ -48,7 +49,8 @@ def test_client_rate_limits_shows_what_the_server_said(make_api, openai_emulator
     chat(api)
     view = api.client.rate_limits[MODEL]
     assert view.source == "learned"
-    assert (view.requests_per_minute, view.tokens_per_minute) == (600, 60_000)
+    assert view.requests_per_minute == pytest.approx(600 * AUTO_RATE_MARGIN)
+    assert view.tokens_per_minute == pytest.approx(60_000 * AUTO_RATE_MARGIN)
     assert view.remaining_requests == 9  # a second's worth (10), one spent
     assert view.reset_requests is not None and 0 < view.reset_requests <= 0.1
 
@@ -97,7 +99,7 @@ def test_usage_corrects_the_reserved_estimate(make_api, openai_emulator):
     waits = []
     api.set_sleep(waits.append)
     chat(api, max_tokens=3_000)  # reserves over 3,000 tokens (3 s worth), uses a dozen
-    chat(api, max_tokens=500)  # uncorrected, this would wait about 2.5 s
+    chat(api, max_tokens=200)  # uncorrected, this would wait over 2.5 s
     assert waits == []
 
 
@@ -237,5 +239,5 @@ def test_an_explicit_budget_holds_within_10_percent_across_8_threads(make_api, o
         for thread in threads:
             thread.join()
     sent = openai_emulator.request_count(CHAT)
-    expected = 20 + 20 * window  # a second's burst, then 20 a second
+    expected = 20 * DEFAULT_BURST_SECONDS + 20 * window  # the burst, then 20 a second
     assert abs(sent - expected) <= 0.1 * expected, (sent, expected)
