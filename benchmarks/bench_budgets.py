@@ -119,7 +119,7 @@ def _median(values: List[float]) -> float:
 
 
 def budget_overhead(quick: bool, result: Any) -> Any:
-    calls, rounds = (100, 3) if quick else (1000, 9)
+    calls, rounds = (50, 3) if quick else (1000, 9)
     clients: Dict[str, OpenAI] = {
         "off": OpenAI(api_key="sk-bench", rate_limits=False, transport=MockTransport(_reply)),
         "auto": OpenAI(api_key="sk-bench", transport=MockTransport(_reply)),
@@ -255,7 +255,7 @@ def _received(emulator: Any, key: str) -> List[float]:
 def fleet(quick: bool, result: Any) -> Any:
     from openai_accel.testing import Emulator
 
-    workers, seconds, rpm = (2, 1.0, 600) if quick else (4, 8.0, 1200)
+    workers, seconds, rpm = (2, 0.5, 600) if quick else (4, 8.0, 1200)
     server = _redis_server()
     if server is None or not _wait_for_port(_port_of(server)):
         result.note("skipped: needs redis-server and the redis package")
