@@ -259,8 +259,9 @@ class Budget:
             return
         reservation.settled = True
         delta = used_tokens - reservation.tokens
-        if delta == 0:
-            return
+        state = self._families.get(reservation.family)
+        if delta == 0 or (state is not None and state.tokens is None):
+            return  # nothing to correct: no lock taken
         with self._lock:
             bucket = self._family(reservation.family).tokens
             if bucket is not None:
@@ -326,9 +327,9 @@ class Budget:
     # -- reading -------------------------------------------------------------
 
     def is_pacing(self, family: str) -> bool:
-        with self._lock:
-            state = self._families.get(family)
-            return state is not None and (state.requests is not None or state.tokens is not None)
+        # No lock: one dict read and two attribute reads, each atomic; buckets only appear.
+        state = self._families.get(family)
+        return state is not None and (state.requests is not None or state.tokens is not None)
 
     def rates(self, family: str) -> Tuple[Optional[float], Optional[float]]:
         """(requests, tokens) per minute currently enforced for ``family``."""

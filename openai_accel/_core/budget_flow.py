@@ -34,10 +34,10 @@ logger = logging.getLogger("openai_accel")
 
 def used_tokens(usage: Any) -> Optional[int]:
     """``usage.total_tokens`` (or prompt + completion) of a reply; None when absent."""
-    if not isinstance(usage, Mapping):
+    if type(usage) is not dict and not isinstance(usage, Mapping):
         return None
     total = usage.get("total_tokens")
-    if isinstance(total, int) and not isinstance(total, bool):
+    if type(total) is int:
         return total
     parts = [usage.get(k) for k in ("prompt_tokens", "completion_tokens")]
     parts += [usage.get(k) for k in ("input_tokens", "output_tokens")]
