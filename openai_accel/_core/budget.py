@@ -46,11 +46,19 @@ _EPSILON = 1e-9
 _DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
 
 
+_FAMILY_CACHE: Dict[str, str] = {}
+
+
 def model_family(model: Optional[str]) -> str:
     """``gpt-4o-2024-08-06`` -> ``gpt-4o``: OpenAI's limits follow the model, not its snapshot."""
     if not model:
         return ""
-    return _DATE_SUFFIX.sub("", model)
+    family = _FAMILY_CACHE.get(model)
+    if family is None:
+        if len(_FAMILY_CACHE) >= 1024:
+            _FAMILY_CACHE.clear()
+        family = _FAMILY_CACHE[model] = _DATE_SUFFIX.sub("", model)
+    return family
 
 
 class Bucket:
@@ -72,10 +80,12 @@ class Bucket:
 
     def allowed_at(self, now: float, cost: float) -> float:
         span = cost / self.rate
-        return max(self.tat, now) + span - max(self.tau, span)
+        tat = self.tat if self.tat > now else now
+        return tat + span - (self.tau if self.tau > span else span)
 
     def commit(self, start: float, cost: float) -> None:
-        self.tat = max(self.tat, start) + cost / self.rate
+        tat = self.tat if self.tat > start else start
+        self.tat = tat + cost / self.rate
 
     def give_back(self, cost: float) -> None:
         self.tat -= cost / self.rate
