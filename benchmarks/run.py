@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import multiprocessing
@@ -49,6 +50,7 @@ from openai_accel.transports.requests import RequestsTransport
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import batch_jobs  # files and batch jobs (issue 10)
+import bench_budgets
 
 API_KEY = "sk-bench"
 MOCK_BASE_URL = "http://bench.invalid/v1"
@@ -115,6 +117,7 @@ BENCHMARKS: Dict[str, str] = {
     # responses: see benchmarks/response_stream.py
     "response-stream": "stream_response client CPU per event vs a raw aiohttp SSE read",
 }
+BENCHMARKS.update(bench_budgets.TITLES)  # rate budgets (issue 13)
 
 
 # --------------------------------------------------------------------------
@@ -976,6 +979,10 @@ def bench_response_stream(quick: bool) -> Result:
 # --------------------------------------------------------------------------
 
 
+def _run_budget_bench(runner: Callable[[bool, Any], Any], name: str, quick: bool) -> Result:
+    return runner(quick, Result(name))  # type: ignore[no-any-return]
+
+
 def run_all(quick: bool, only: Optional[Sequence[str]]) -> Iterator[Result]:
     wanted = [name for name in BENCHMARKS if not only or name in only]
     simple: Dict[str, Callable[[bool], Result]] = {
@@ -985,6 +992,8 @@ def run_all(quick: bool, only: Optional[Sequence[str]]) -> Iterator[Result]:
         "import-cost": bench_import_cost,
         "response-stream": bench_response_stream,
     }
+    for budget_name, runner in bench_budgets.RUNNERS.items():  # rate budgets (issue 13)
+        simple[budget_name] = functools.partial(_run_budget_bench, runner, budget_name)
     with_emulator: Dict[str, Callable[[bool, RemoteEmulator], Result]] = {
         "e2e-sequential": bench_e2e_sequential,
         "e2e-concurrent": bench_e2e_concurrent,

@@ -7,7 +7,9 @@ blocking script never pays for asyncio machinery it does not use.
 from typing import TYPE_CHECKING, Any
 
 from ._core.breaker import BreakerState, CircuitBreaker, CircuitBreakerProtocol
+from ._core.budget import BudgetView
 from ._core.metrics import RequestMetrics
+from ._core.rate_config import RateLimits
 
 # -- files and batch jobs (issue 10) --
 from ._ops.batch_progress import BatchProgress
@@ -37,7 +39,9 @@ from .errors import (
     OpenAIError,
     PermissionDeniedError,
     QueueFullError,
+    QuotaExceededError,
     RateLimitError,
+    RateLimitTimeoutError,
     StreamError,
     UnprocessableEntityError,
 )
@@ -90,6 +94,7 @@ __all__ = [
     "AzureOpenAI",
     "BadRequestError",
     "BreakerState",
+    "BudgetView",
     "ChatChunk",
     "ChatResponse",
     "CircuitBreaker",
@@ -108,7 +113,10 @@ __all__ = [
     "OpenAIError",
     "PermissionDeniedError",
     "QueueFullError",
+    "QuotaExceededError",
     "RateLimitError",
+    "RateLimitTimeoutError",
+    "RateLimits",
     "RequestMetrics",
     "StreamError",
     "ToolCall",

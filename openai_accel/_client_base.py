@@ -12,13 +12,17 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
 from . import _client_copy as client_copy
 from . import _sdk_shape as sdk_shape
 from . import model_info
+from ._budgets import budget_snapshot, make_budget_guard
 from ._config import ClientConfig, TimeoutArg, resolve_config
 from ._core.admission import AdmissionState
 from ._core.breaker import CircuitBreaker, CircuitBreakerProtocol
+from ._core.budget import BudgetView
 from ._core.context import ClientCore
 from ._core.metrics import RequestMetrics, make_recorder
 from ._core.network import ProxyArg
+from ._core.rate_config import RateLimitsArg
 from ._core.target import RequestTarget
+from ._core.token_estimate import TokenCounter
 from ._drivers import AsyncDriver, SyncDriver
 from ._gates import AsyncGate, ThreadGate
 from ._ops import audio as audio_ops
@@ -82,6 +86,10 @@ class ClientBase:
         telemetry: Optional[str] = None,
         proxy: ProxyArg = None,
         ca_bundle: Optional[str] = None,
+        rate_limits: RateLimitsArg = "auto",
+        token_counter: Optional[TokenCounter] = None,
+        rate_limit_timeout: Optional[float] = None,
+        shared_state: Any = None,
     ) -> None:
         """Settings are checked here, once; a bad one raises ``TypeError``/``ValueError``.
 
@@ -144,8 +152,26 @@ class ClientBase:
             max_entries=metrics_max_entries,
         )
         admission = AdmissionState(max_concurrent_requests, queue_size)
-        self._ctx = ClientCore(config, breaker, recorder, admission, self._request_target(config))
+        budget = make_budget_guard(  # rate budgets: checked here, before any driver exists
+            rate_limits,
+            token_counter=token_counter,
+            timeout=rate_limit_timeout,
+            shared_state=shared_state,
+            config=config,
+            breaker=breaker,
+            is_async=self._is_async_client,
+        )
+        self._ctx = ClientCore(
+            config,
+            breaker,
+            recorder,
+            admission,
+            target=self._request_target(config),
+            budget=budget,
+        )
         self._setup_driver(transport)
+
+    _is_async_client = False
 
     def _setup_driver(self, transport: Any) -> None:
         raise NotImplementedError
@@ -236,6 +262,11 @@ class ClientBase:
     @property
     def circuit_breaker(self) -> Optional[CircuitBreakerProtocol]:
         return self._ctx.breaker
+
+    @property
+    def rate_limits(self) -> Mapping[str, BudgetView]:
+        """Per model family: the learned or configured limits, what remains, the next reset."""
+        return budget_snapshot(self._ctx.budget)
 
     @property
     def queue(self) -> Union[ThreadGate, AsyncGate]:

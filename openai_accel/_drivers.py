@@ -36,6 +36,7 @@ from ._core.effects import (
     ReadChunk,
     RunTools,
     Send,
+    Shared,
     Sleep,
     ToolInvocation,
     ToolOutcome,
@@ -121,6 +122,7 @@ class SyncDriver:
             RunTools: self._run_tools,
             Invoke: _invoke_blocking,  # sdk branch: token providers
             WriteFile: lambda e: write_atomically(e.path, e.data),  # batch jobs (issue 10)
+            Shared: lambda e: e.store.execute(e),  # rate budgets: one Redis round trip
         }
 
     def _acquire(self, effect: Acquire) -> _GateSlot:
@@ -315,6 +317,8 @@ class AsyncDriver:
         if kind is WriteFile:  # batch jobs (issue 10): fsync must not block the loop
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(None, write_atomically, effect.path, effect.data)
+        if kind is Shared:  # rate budgets: one Redis round trip
+            return await effect.store.execute_async(effect)
         raise TypeError(f"unknown effect {effect!r}")
 
     async def run(self, flow: Flow[T]) -> T:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Awaitable, Generator, Optional
 
+from ._budgets import aclose_budget
 from ._client_base import ClientBase
 from ._drivers import AsyncDriver
 from ._gates import AsyncGate
@@ -41,6 +42,7 @@ class AsyncOpenAI(ClientBase):
     """
 
     _driver: AsyncDriver
+    _is_async_client = True
 
     def _setup_driver(self, transport: Any) -> None:
         if transport is None:
@@ -58,6 +60,7 @@ class AsyncOpenAI(ClientBase):
         self._ctx.closed = True
         await self._driver.aclose()
         self._ctx.close()
+        await aclose_budget(self._ctx.budget)  # rate budgets: the Redis connection we opened
 
     def close(self) -> Awaitable[None]:
         """Close the client now; await the result to wait until the connections are closed.

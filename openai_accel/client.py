@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._budgets import close_budget
 from ._client_base import ClientBase
 from ._drivers import SyncDriver
 from ._gates import ThreadGate
@@ -39,6 +40,7 @@ class OpenAI(ClientBase):
         self._ctx.closed = True
         self._driver.close()
         self._ctx.close()
+        close_budget(self._ctx.budget)  # rate budgets: the Redis connection we opened
 
     def __enter__(self) -> OpenAI:
         return self

@@ -345,7 +345,7 @@ def error_from_response(
             message = f"HTTP {status}: {_summarise_text(decoded)}"
         else:
             message = f"HTTP {status} with no error message"
-    cls = status_error_class(status)
+    cls = _quota_aware_class(status, _opt_str(error.get("code")))
     return cls(
         _printable(message),
         status_code=status,
@@ -429,3 +429,36 @@ class LengthFinishReasonError(OpenAIError):
 
 
 __all__ += ["LengthFinishReasonError"]
+
+
+# -- rate budgets (issue 13) --------------------------------------------------
+
+
+class QuotaExceededError(RateLimitError):
+    """429 ``insufficient_quota``: the account is out of credit. Waiting will not help,
+    so it is not transient and never retried."""
+
+    @property
+    def is_transient_error(self) -> bool:
+        return False
+
+
+class RateLimitTimeoutError(RateLimitError):
+    """The rate budget would have made this call wait longer than ``rate_limit_timeout``.
+
+    Raised before anything is sent; ``retry_after`` is the wait the budget
+    asked for. ``status_code`` is ``None``: the server was never asked.
+    """
+
+    @property
+    def is_transient_error(self) -> bool:
+        return False
+
+
+__all__ += ["QuotaExceededError", "RateLimitTimeoutError"]
+
+
+def _quota_aware_class(status: int, code: Optional[str]) -> Type[APIStatusError]:
+    if status == 429 and code == "insufficient_quota":
+        return QuotaExceededError
+    return status_error_class(status)

@@ -26,6 +26,8 @@ BENCHMARK_NAMES = [
     "import-cost",
     "batch-jobs",  # files and batch jobs (issue 10)
     "response-stream",  # responses
+    "budget-overhead",
+    "fleet",
 ]
 
 

@@ -35,6 +35,8 @@ class ClientCore:
     admission: AdmissionState
     #: Where requests go and how they authenticate (OpenAI by default; Azure sets its own).
     target: Optional[RequestTarget] = None
+    #: The rate budget (``_core.budget_flow.BudgetGuard``); None when rate_limits=False.
+    budget: Optional[Any] = None
     base_headers: Dict[str, str] = attrs.field(init=False)
     #: Set by the client's close(): every later request is refused (edges).
     closed: bool = attrs.field(init=False, default=False)

@@ -38,6 +38,7 @@ __all__ = [
     "ReadChunk",
     "RunTools",
     "Send",
+    "Shared",
     "Sleep",
     "Slot",
     "ToolInvocation",
@@ -48,6 +49,7 @@ __all__ = [
     "read_chunk",
     "run_tools",
     "send",
+    "shared",
     "sleep",
     "write_file",
 ]
@@ -198,3 +200,26 @@ class WriteFile:
 
 def write_file(path: str, data: bytes) -> Flow[None]:
     yield WriteFile(path, data)
+
+
+# -- rate budgets: shared state (Redis) ----------------------------------------
+
+
+@attrs.frozen
+class Shared:
+    """Run ``script`` atomically on the shared store with ``keys`` and ``args``.
+
+    The result is the script's reply; an unreachable store raises
+    ``SharedStateUnavailable`` (``_core.shared_scripts``), which the flow
+    turns into its in-process fallback. ``store`` does the I/O
+    (``execute`` for the blocking driver, ``execute_async`` for asyncio).
+    """
+
+    store: Any
+    script: Any
+    keys: Sequence[str]
+    args: Sequence[Any]
+
+
+def shared(store: Any, script: Any, keys: Sequence[str], args: Sequence[Any]) -> Flow[Any]:
+    return (yield Shared(store, script, keys, args))

@@ -16,6 +16,7 @@ import attrs
 
 from ..errors import APIConnectionError, OpenAIError, StreamError, error_from_response
 from .breaker import CircuitBreakerProtocol, counts_as_failure
+from .budget_flow import Ticket
 from .effects import Flow, Slot, acquire, read_all, read_chunk, send, sleep
 from .http import HttpRequest, HttpResponse
 from .log import attempt_started, log_attempt, log_retry
@@ -59,6 +60,8 @@ class Exchange:
     metrics: RequestMetrics
     attempts: int
     slot: Optional[Slot] = None
+    #: The rate budget's reservation for the attempt that succeeded (rate budgets).
+    ticket: Optional[Any] = None
 
     @property
     def request_id(self) -> Optional[str]:
@@ -97,14 +100,23 @@ def _notify_retry(
         ctx.on_retry(attempt=attempt, delay=delay, error=error, endpoint=call.endpoint.name)
 
 
-def _attempt(request: HttpRequest, queue_timeout: Optional[float]) -> Flow[Any]:
+def _attempt(
+    request: HttpRequest, queue_timeout: Optional[float], ticket: Optional[Ticket] = None
+) -> Flow[Any]:
     """One attempt: a slot, a send, and either (response, slot) or an error to judge.
 
     Returns ``(response, slot, None)`` on 2xx (slot still held) or
     ``(None, None, error)``; raises anything that is not the server's or the
     network's fault (a full queue, a cancellation).
     """
-    slot = yield from acquire(queue_timeout)
+    try:
+        slot = yield from acquire(queue_timeout)
+        if ticket is not None and ticket.provisional:  # the limits were learnt meanwhile
+            yield from ticket.guard.recheck(ticket)
+    except BaseException:  # never sent: the budget's reservation goes back
+        if ticket is not None:
+            ticket.give_back()
+        raise
     try:
         response = yield from send(request)
     except APIConnectionError as exc:
@@ -137,12 +149,14 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
     """
     recorder = ctx.recorder
     breaker = ctx.breaker if call.endpoint.authenticated else None
+    guard = getattr(ctx, "budget", None) if call.endpoint.authenticated else None
     settings = ctx.retry
     if call.options.retry_overrides:
         settings = settings.with_overrides(**call.options.retry_overrides)
     metrics = recorder.start(call.endpoint.request_type, call.model)
     metrics_on = getattr(recorder, "enabled", True)
     attempt = 0
+    retry_delay = 0.0
     breaker_engaged = False
     try:
         if call.endpoint.authenticated:
@@ -155,15 +169,20 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
             breaker_engaged = True
         while True:
             attempt += 1
+            # With a budget, the retry's backoff and the budget's wait are one Sleep.
+            ticket = None if guard is None else (yield from guard.admit(call, retry_delay))
             log_mark = attempt_started()
-            response, slot, error = yield from _attempt(request, call.options.queue_timeout)
+            response, slot, error = yield from _attempt(request, call.options.queue_timeout, ticket)
             log_attempt(log_mark, request, attempt, response, error)
+            if guard is not None and ticket is not None:
+                headers = response.headers if response is not None else error.headers
+                yield from guard.observe(ticket, headers, error)
             if response is not None:
                 _breaker_verdict(breaker, None)
                 if response.stream is None:  # the whole body is here: free the place now
                     slot.release()
                     slot = None
-                return Exchange(response, metrics, attempt, slot)
+                return Exchange(response, metrics, attempt, slot, ticket)
             decision = decide(
                 settings,
                 attempt,
@@ -175,7 +194,10 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
                 error.attempts = attempt
                 raise error
             _notify_retry(ctx, call, attempt, decision.delay, error)
-            yield from sleep(decision.delay)
+            if guard is None:
+                yield from sleep(decision.delay)
+            else:
+                retry_delay = decision.delay
     except BaseException as exc:
         if breaker_engaged:
             _breaker_verdict(breaker, exc)
@@ -200,6 +222,8 @@ def finish_ok(
     response_size: Optional[int] = None,
     reply: Any = None,
 ) -> None:
+    if exchange.ticket is not None:  # the budget's estimate, corrected from usage
+        exchange.ticket.settle(usage)
     if isinstance(reply, Mapping) and getattr(ctx.recorder, "enabled", True):
         note_reply(exchange.metrics, reply)
     ctx.finish_metrics(

@@ -22,7 +22,12 @@ from typing import Any, Callable, Mapping, Optional
 import attrs
 import backoff
 
-from openai_accel.errors import APIConnectionError, OpenAIError, parse_retry_after
+from openai_accel.errors import (
+    APIConnectionError,
+    OpenAIError,
+    QuotaExceededError,
+    parse_retry_after,
+)
 
 __all__ = [
     "JITTER_FLOOR",
@@ -143,6 +148,8 @@ def is_retryable(
     lower-case names (see ``openai_accel._core.http.Headers``).
     """
     status, headers = _fill_from_error(status, headers, error)
+    if isinstance(error, QuotaExceededError):  # rate budgets: waiting cannot buy credit
+        return False
     override = _should_retry_header(headers)
     if override is not None:
         return override
@@ -260,6 +267,8 @@ def decide(
 def _not_retryable_reason(
     status: Optional[int], headers: Optional[Mapping[str, str]], error: Optional[BaseException]
 ) -> str:
+    if isinstance(error, QuotaExceededError):
+        return "insufficient_quota: the account is out of credit"
     if _should_retry_header(headers) is False:
         return "server sent x-should-retry: false"
     if status is not None:

@@ -81,6 +81,9 @@ class _Call:
     form: Optional[Dict[str, Any]] = None
     bad_json: bool = False
     fault: Optional[Fault] = None
+    #: Rate limits: the (key, model) bucket that admitted it, the tokens to charge.
+    limit_key: Optional[Any] = None
+    charge_tokens: Optional[int] = None
 
 
 # aiohttp runs the middleware and the handler it calls in one task, so a context
@@ -143,6 +146,14 @@ class Server:
         headers["openai-version"] = "2020-10-01"
         kind = ratelimit if ratelimit is not None else _ratelimit_kind(request.path)
         headers.update(ratelimit_headers(kind, tokens))
+        if _call().limit_key is not None:  # live headers of the emulator's rate limiter
+            charge = _call().charge_tokens
+            headers.update(
+                self.state.rate_limiter.reply_headers(
+                    _call().limit_key, tokens if charge is None else charge
+                )
+            )
+            _call().limit_key = None  # charged once
         headers["x-request-id"] = _call().request_id
         fault = _call().fault
         if fault is not None and fault.should_retry is not None:  # a hint on a normal reply
@@ -343,6 +354,10 @@ class Server:
                 return self._fault_response(request, fault, status)
         try:
             self._check_auth(request)
+            if request.method == "POST":
+                call.limit_key = self.state.rate_limiter.admit(
+                    request.headers.get("Authorization", ""), _model_of(body, form)
+                )
             script = self.state.take_script(request.path)
             if script is not None:
                 return await self._scripted(request, script)
@@ -400,6 +415,7 @@ class Server:
         rng = self.state.id_rng
         plan = _chat.plan(body, rng)
         completion_id = "chatcmpl-" + random_alnum(rng, 29)
+        _call().charge_tokens = int(plan.usage.get("total_tokens", 0))
         created = int(time.time())
         tokens = int(plan.usage["prompt_tokens"])
         if body.get("stream"):
@@ -514,6 +530,13 @@ class Server:
                 request, payloads, headers, frame=_responses_stream.frame, error_payload=error
             )
         return self._json(request, plan.body, tokens=tokens)
+
+
+def _model_of(body: Any, form: Optional[Dict[str, Any]]) -> Optional[str]:
+    """The model a request names (rate limits are per model)."""
+    source = body if isinstance(body, dict) else form if isinstance(form, dict) else {}
+    model = source.get("model")
+    return model if isinstance(model, str) else None
 
 
 def _drop_connection(request: web.Request, *, abortive: bool) -> None:

@@ -17,6 +17,7 @@ import attrs
 from ._batches import BatchEngine, BatchSettings  # files and batches (issue 10)
 from ._faults import Fault
 from ._files import FileStore
+from ._ratelimit import EmulatorRateLimiter
 from ._records import ReceivedRequest, ScriptedResponse
 
 MAX_STORED_IMAGES = 256
@@ -72,6 +73,8 @@ class EmulatorState:
         # Files and batches (issue 10).
         self.files = FileStore()
         self.batches = BatchEngine(self.files, BatchSettings(), seed)
+        #: Rate limits per key and model (off until Emulator.set_rate_limits).
+        self.rate_limiter = EmulatorRateLimiter()
 
     def reset(self) -> None:
         with self.lock:
@@ -86,6 +89,7 @@ class EmulatorState:
             self.fault_rng = random.Random(self.seed)
         self.files.reset()  # files and batches (issue 10)
         self.batches.reset()
+        self.rate_limiter.reset()
 
     def record(self, request: ReceivedRequest) -> None:
         with self.lock:

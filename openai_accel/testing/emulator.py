@@ -23,6 +23,7 @@ from aiohttp import web
 from ._batches import BatchSettings  # files and batches (issue 10)
 from ._faults import Fault
 from ._files import FileStore
+from ._ratelimit import RateLimitSettings
 from ._records import ReceivedRequest, ScriptedResponse
 from ._server import Server
 from ._state import EmulatorState, normalise_route, route_matches
@@ -277,6 +278,39 @@ class Emulator:
     def reset(self) -> None:
         """Forget scripts, faults, received requests and counters; restart the fault RNG."""
         self._state.reset()
+
+    # ------------------------------------------------------------ rate limits
+
+    def set_rate_limits(
+        self,
+        requests_per_minute: Optional[float] = None,
+        tokens_per_minute: Optional[float] = None,
+        *,
+        burst_seconds: float = 1.0,
+        insufficient_quota: bool = False,
+    ) -> None:
+        """Enforce limits per API key and model, as the real API does (see ``_ratelimit``).
+
+        Replies then carry live ``x-ratelimit-*`` headers; a request over budget
+        gets 429 ``rate_limit_exceeded`` with ``retry-after-ms``. With
+        ``insufficient_quota=True`` every API call gets the 429 of an account
+        out of credit. ``set_rate_limits()`` (no limits) or :meth:`reset`
+        turns it off.
+        """
+        self._state.rate_limiter.configure(
+            RateLimitSettings(
+                requests_per_minute, tokens_per_minute, burst_seconds, insufficient_quota
+            )
+        )
+
+    @property
+    def rate_limit_rejections(self) -> int:
+        """How many requests the rate limiter refused with a 429 since the last reset."""
+        return self._state.rate_limiter.rejected
+
+    def rate_limit_rejections_for(self, api_key: str) -> int:
+        """The same, for the requests made with one API key."""
+        return self._state.rate_limiter.rejected_for(f"Bearer {api_key}")
 
 
 def run_forever(

@@ -7,7 +7,10 @@ enough. Fixtures:
   (one per session, reset before each test);
 * ``openai_client`` - an ``OpenAI`` bound to it;
 * ``async_openai_client`` - an ``AsyncOpenAI`` bound to it (use it inside the
-  event loop your test runs, e.g. with ``asyncio.run``).
+  event loop your test runs, e.g. with ``asyncio.run``);
+* ``openai_rate_limits`` - a function that makes the emulator enforce rate
+  limits (``openai_rate_limits(requests_per_minute=600)``; see
+  ``Emulator.set_rate_limits``); the next test starts without them.
 """
 
 from __future__ import annotations
@@ -60,3 +63,9 @@ def async_openai_client(openai_emulator: Emulator) -> AsyncOpenAI:
     from openai_accel import AsyncOpenAI
 
     return AsyncOpenAI(base_url=openai_emulator.base_url, **TEST_CLIENT_OPTIONS)
+
+
+@pytest.fixture
+def openai_rate_limits(openai_emulator: Emulator) -> Any:
+    """``openai_rate_limits(requests_per_minute=..., tokens_per_minute=..., ...)``."""
+    return openai_emulator.set_rate_limits

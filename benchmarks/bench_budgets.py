@@ -1,0 +1,298 @@
+"""Rate budget benchmarks (issue 13), run by ``benchmarks/run.py``; ratios, not timings.
+
+* ``budget-overhead``: client CPU per call with ``rate_limits="auto"`` versus
+  ``False`` (mock transport whose replies carry real-looking ``x-ratelimit-*``
+  headers with limits too high to ever make a call wait: what is measured is
+  the bookkeeping), and with ``shared_state`` on a local redis-server (its
+  round trips per call, and the CPU it costs).
+* ``fleet``: N worker processes hammer the emulator, which enforces a
+  requests-per-minute limit per key, for a few seconds: requests/s achieved
+  versus configured and the 429 count, with the shared (Redis) budget and
+  with each process on its own.
+
+``python benchmarks/bench_budgets.py --worker '<json>'`` is one fleet worker.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from typing import Any, Callable, Dict, List, Optional
+
+from openai_accel import OpenAI, RateLimits
+from openai_accel._core.http import Headers, HttpRequest, HttpResponse
+from openai_accel.transports.mock import MockTransport
+
+TITLES: Dict[str, str] = {
+    "budget-overhead": "rate budget on the hot path: client CPU, auto/Redis vs off (mock)",
+    "fleet": "4 processes vs one emulator limit: req/s and 429s, shared budget vs alone",
+}
+
+MODEL = "gpt-4o-mini"
+MESSAGES = [{"role": "user", "content": "Say hello."}]
+_BODY = json.dumps(
+    {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Hello!"},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11},
+    }
+).encode()
+_HEADERS = {
+    "content-type": "application/json",
+    "x-request-id": "req_bench",
+    "x-ratelimit-limit-requests": "100000000",
+    "x-ratelimit-limit-tokens": "100000000000",
+    "x-ratelimit-remaining-requests": "99999999",
+    "x-ratelimit-remaining-tokens": "99999999000",
+    "x-ratelimit-reset-requests": "6ms",
+    "x-ratelimit-reset-tokens": "0s",
+}
+
+
+def _reply(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(200, Headers(_HEADERS), content=_BODY)
+
+
+def _cpu_us_per_call(client: OpenAI, calls: int) -> float:
+    start = time.process_time()
+    for _ in range(calls):
+        client.chat(MESSAGES, model=MODEL)
+    return (time.process_time() - start) / calls * 1e6
+
+
+def _redis_server() -> Optional[subprocess.Popen[bytes]]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        return None
+    arguments = ["--port", str(_free_port()), "--bind", "127.0.0.1"]
+    arguments += ["--save", "", "--appendonly", "no"]  # persistence off
+    return subprocess.Popen(
+        [binary, *arguments],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_of(process: subprocess.Popen[bytes]) -> int:
+    args = process.args
+    assert isinstance(args, list)
+    return int(args[args.index("--port") + 1])
+
+
+def _wait_for_port(port: int) -> bool:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def _median(values: List[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def budget_overhead(quick: bool, result: Any) -> Any:
+    calls, rounds = (50, 3) if quick else (1000, 9)
+    clients: Dict[str, OpenAI] = {
+        "off": OpenAI(api_key="sk-bench", rate_limits=False, transport=MockTransport(_reply)),
+        "auto": OpenAI(api_key="sk-bench", transport=MockTransport(_reply)),
+    }
+    server = _redis_server()
+    redis_note = "redis rows skipped: no redis-server or redis package"
+    if server is not None and _wait_for_port(_port_of(server)):
+        url = f"redis://127.0.0.1:{_port_of(server)}/0"
+        clients["redis"] = OpenAI(
+            api_key="sk-bench", shared_state=url, transport=MockTransport(_reply)
+        )
+        redis_note = f"redis: a local redis-server ({url}), persistence off"
+    try:
+        samples: Dict[str, List[float]] = {name: [] for name in clients}
+        for client in clients.values():  # warm up converters, scripts
+            _cpu_us_per_call(client, 20)
+        for _ in range(rounds):
+            for name, client in clients.items():
+                client._driver.transport.requests.clear()
+                samples[name].append(_cpu_us_per_call(client, calls))
+        off, auto = _median(samples["off"]), _median(samples["auto"])
+        result.row("rate_limits=False", off, "us CPU/call")
+        result.row('rate_limits="auto"', auto, "us CPU/call")
+        result.row("ratio auto / off", auto / off, "x")
+        result.target("auto/off CPU", auto / off, "<=", 1.05)
+        if "redis" in samples:
+            shared = _median(samples["redis"])
+            store = clients["redis"]._ctx.budget.store  # type: ignore[union-attr]
+            made = 20 + rounds * calls
+            result.row("shared_state=redis", shared, "us CPU/call")
+            result.row("ratio redis / off", shared / off, "x")
+            result.row("redis round trips per call", store.round_trips / made, "")
+            result.target("redis round trips/call", store.round_trips / made, "<=", 1.0)
+        result.note(f"{calls} calls x {rounds} rounds, median; {redis_note}")
+        result.note("headers announce limits no call reaches: the cost measured is bookkeeping")
+    finally:
+        for client in clients.values():
+            client.close()
+        if server is not None:
+            server.kill()
+            server.wait()
+    return result
+
+
+# ----------------------------------------------------------------- the fleet
+
+
+def _worker(spec: Dict[str, Any]) -> Dict[str, Any]:
+    import threading
+
+    client = OpenAI(
+        api_key=spec["api_key"],
+        base_url=spec["base_url"],
+        shared_state=spec.get("redis"),
+        rate_limits=RateLimits(requests_per_minute=spec["rpm"]) if spec.get("redis") else "auto",
+        max_retries=3,
+        initial_retry_delay=0.05,
+        max_retry_delay=2.0,
+    )
+    stop = time.monotonic() + spec["seconds"]
+    counts = {"ok": 0, "failed": 0}
+    lock = threading.Lock()
+
+    def loop() -> None:
+        while time.monotonic() < stop:
+            try:
+                client.chat("hi", model=MODEL, max_tokens=5)
+                key = "ok"
+            except Exception:
+                key = "failed"
+            with lock:
+                counts[key] += 1
+
+    threads = [threading.Thread(target=loop) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    client.close()
+    return counts
+
+
+class _ThreadWorker:
+    """--quick: a worker as a thread of this process (no interpreter start-up to wait for)."""
+
+    def __init__(self, spec: Dict[str, Any]) -> None:
+        import threading
+
+        self._thread = threading.Thread(target=_worker, args=(spec,))
+        self._thread.start()
+
+    def communicate(self, timeout: float) -> Any:
+        self._thread.join(timeout)
+        return None, None
+
+
+def _run_fleet(
+    emulator: Any,
+    key: str,
+    workers: int,
+    seconds: float,
+    rpm: int,
+    redis_url: Optional[str],
+    in_process: bool = False,
+) -> List[Any]:
+    spec = {
+        "api_key": key,
+        "base_url": emulator.base_url,
+        "seconds": seconds,
+        "rpm": rpm,
+        "redis": redis_url,
+    }
+    if in_process:
+        return [_ThreadWorker(spec) for _ in range(workers)]
+    return [
+        subprocess.Popen(
+            [sys.executable, __file__, "--worker", json.dumps(spec)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
+
+
+def _received(emulator: Any, key: str) -> List[float]:
+    return sorted(
+        r.received_at
+        for r in emulator.requests
+        if r.headers.get("authorization") == f"Bearer {key}" and r.path.endswith("/completions")
+    )
+
+
+def fleet(quick: bool, result: Any) -> Any:
+    from openai_accel.testing import Emulator
+
+    workers, seconds, rpm = (2, 0.5, 600) if quick else (4, 8.0, 1200)
+    server = _redis_server()
+    if server is None or not _wait_for_port(_port_of(server)):
+        result.note("skipped: needs redis-server and the redis package")
+        return result
+    url = f"redis://127.0.0.1:{_port_of(server)}/0"
+    try:
+        with Emulator() as emulator:
+            emulator.set_rate_limits(requests_per_minute=rpm)
+            # Both variants at once, on two keys: the emulator's buckets are per key.
+            shared = _run_fleet(emulator, "sk-shared", workers, seconds, rpm, url, quick)
+            alone = _run_fleet(emulator, "sk-alone", workers, seconds, rpm, None, quick)
+            for process in shared + alone:
+                process.communicate(timeout=120)
+            for label, key in (("shared budget", "sk-shared"), ("each alone", "sk-alone")):
+                stamps = _received(emulator, key)
+                span = max(stamps[-1] - stamps[0], 1e-9) if len(stamps) > 1 else 1.0
+                rejected = emulator.rate_limit_rejections_for(key)
+                admitted = len(stamps) - rejected
+                result.row(f"{label}: requests/s admitted", admitted / span, "req/s")
+                result.row(f"{label}: 429s", rejected, "")
+            result.row("configured", rpm / 60, "req/s")
+            result.note(
+                f"{workers} {'threads (--quick)' if quick else 'processes'} x 4 threads for "
+                f"{seconds:g}s; the emulator enforces "
+                f"{rpm}/min per key (a second's burst); 'each alone' = rate_limits='auto', "
+                "no shared state"
+            )
+    finally:
+        server.kill()
+        server.wait()
+    return result
+
+
+RUNNERS: Dict[str, Callable[[bool, Any], Any]] = {
+    "budget-overhead": budget_overhead,
+    "fleet": fleet,
+}
+
+if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--worker":
+    print(json.dumps(_worker(json.loads(sys.argv[2]))), flush=True)

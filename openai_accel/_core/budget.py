@@ -1,0 +1,396 @@
+"""The rate budget: pure pacing decisions, one GCRA per (model family, requests|tokens).
+
+Why GCRA (the "generic cell rate algorithm", a token bucket kept as one
+timestamp): it answers "when may this call go?" at the moment it asks, so a
+caller learns its whole wait at once (and a ``rate_limit_timeout`` can refuse
+it without waiting), reservations are served in the order they were made
+(FIFO by construction, nobody polls), and giving a reservation back is one
+subtraction. Each bucket admits ``per_minute / 60`` units per second with a
+burst of ``burst_seconds`` worth (half a second by default): OpenAI enforces
+per-minute limits in shorter windows, so spending a minute's budget at once
+would still be refused, and a burst smaller than the server's leaves it slack
+for requests that the network delivers bunched together.
+
+A cost bigger than the burst (one 20,000-token prompt against a 60,000 TPM
+budget) is admitted when the bucket is full rather than never: its own size is
+then the tolerance. Nothing here sleeps or reads a clock of its own; the clock
+is injected, so every decision is testable without waiting.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Callable, Dict, Mapping, Optional, Tuple, Union
+
+import attrs
+
+from .rate_config import AUTO, RateLimits
+from .rate_headers import RateLimitInfo
+
+__all__ = ["Bucket", "Budget", "BudgetView", "Reservation", "model_family"]
+
+#: Half a second's worth: under the server's own (about a second), so that the
+#: server keeps that much slack for network jitter once both run at the same rate.
+DEFAULT_BURST_SECONDS = 0.5
+#: "auto" paces at this share of the limits a server announces: the server's own
+#: bucket then refills a little faster than the client spends, so requests that
+#: reach it bunched together (network, scheduling) still fit, and the headers of
+#: the next replies correct the rest. Configured RateLimits are used as given.
+AUTO_RATE_MARGIN = 0.95
+#: Distinct model families tracked per client; further ones share one budget.
+MAX_FAMILIES = 64
+OVERFLOW_FAMILY = "<other>"
+_EPSILON = 1e-9
+_DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
+
+
+_FAMILY_CACHE: Dict[str, str] = {}
+
+
+def model_family(model: Optional[str]) -> str:
+    """``gpt-4o-2024-08-06`` -> ``gpt-4o``: OpenAI's limits follow the model, not its snapshot."""
+    if not model:
+        return ""
+    family = _FAMILY_CACHE.get(model)
+    if family is None:
+        if len(_FAMILY_CACHE) >= 1024:
+            _FAMILY_CACHE.clear()
+        family = _FAMILY_CACHE[model] = _DATE_SUFFIX.sub("", model)
+    return family
+
+
+class Bucket:
+    """One GCRA: ``tat`` is the theoretical arrival time of the next unit."""
+
+    __slots__ = ("per_minute", "rate", "tat", "tau")
+
+    def __init__(self, per_minute: float, burst_seconds: float, now: float) -> None:
+        self.per_minute = float(per_minute)
+        self.rate = self.per_minute / 60.0
+        self.tau = max(burst_seconds, 1.0 / self.rate)  # at least one unit of burst
+        self.tat = now  # starts full
+
+    def retune(self, per_minute: float, burst_seconds: float) -> None:
+        if per_minute != self.per_minute:
+            self.per_minute = float(per_minute)
+            self.rate = self.per_minute / 60.0
+            self.tau = max(burst_seconds, 1.0 / self.rate)
+
+    def allowed_at(self, now: float, cost: float) -> float:
+        span = cost / self.rate
+        tat = self.tat if self.tat > now else now
+        return tat + span - (self.tau if self.tau > span else span)
+
+    def commit(self, start: float, cost: float) -> None:
+        tat = self.tat if self.tat > start else start
+        self.tat = tat + cost / self.rate
+
+    def give_back(self, cost: float) -> None:
+        self.tat -= cost / self.rate
+
+    def available(self, now: float) -> float:
+        return max(0.0, min(self.tau, now + self.tau - self.tat)) * self.rate
+
+    def at_most(self, now: float, remaining: float, reset: Optional[float]) -> None:
+        """The server says only ``remaining`` units are left: never believe in more.
+
+        Only ever lowers what is available (reservations already handed out
+        stay where they are). When the server also says its window is full
+        again in ``reset`` seconds, the next unit is not put off beyond that.
+        """
+        if remaining >= self.available(now):
+            return
+        tat = now + self.tau - remaining / self.rate
+        if reset is not None:
+            tat = min(tat, now + reset + self.tau - 1.0 / self.rate)
+        self.tat = max(self.tat, tat)
+
+
+class Reservation:
+    """What one attempt took: give it back if it is never sent, correct it after.
+
+    A plain slotted class rather than attrs: one is made per attempt.
+    """
+
+    __slots__ = ("family", "granted", "settled", "tokens", "wait")
+
+    def __init__(self, family: str, tokens: int, wait: float, granted: bool = True) -> None:
+        self.family = family
+        self.tokens = tokens
+        self.wait = wait
+        self.granted = granted
+        self.settled = False
+
+    def __repr__(self) -> str:
+        return (
+            f"Reservation(family={self.family!r}, tokens={self.tokens}, wait={self.wait:.3g}, "
+            f"granted={self.granted}, settled={self.settled})"
+        )
+
+
+@attrs.frozen
+class BudgetView:
+    """One family's limits as the client sees them (``client.rate_limits[family]``)."""
+
+    source: str  # "configured", "learned" or "unknown"
+    requests_per_minute: Optional[float]
+    tokens_per_minute: Optional[float]
+    remaining_requests: Optional[float]
+    remaining_tokens: Optional[float]
+    reset_requests: Optional[float]  # seconds from now until the server's window is full
+    reset_tokens: Optional[float]
+    paused_for: float
+
+
+class _Family:
+    __slots__ = ("learned", "learned_at", "nothing_new", "paused_until", "requests", "tokens")
+
+    def __init__(self) -> None:
+        self.requests: Optional[Bucket] = None
+        self.tokens: Optional[Bucket] = None
+        self.paused_until = 0.0
+        self.learned: Optional[RateLimitInfo] = None
+        self.learned_at = 0.0
+        #: The last headers changed nothing (limits known, remaining above a burst):
+        #: the same headers again can be skipped without the lock.
+        self.nothing_new = False
+
+
+def _above_burst(bucket: Optional[Bucket], remaining: Optional[int]) -> bool:
+    """Whether a remaining count can never lower this bucket (it exceeds its burst)."""
+    return bucket is None or remaining is None or remaining >= bucket.tau * bucket.rate
+
+
+class Budget:
+    """Every family's buckets behind one lock (shared by threads and asyncio tasks).
+
+    ``mode`` is ``"auto"`` (limits learnt from headers; nothing enforced until
+    then) or a :class:`RateLimits` (configured; headers only lower what remains).
+    """
+
+    def __init__(
+        self,
+        mode: Union[str, RateLimits],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        burst_seconds: float = DEFAULT_BURST_SECONDS,
+        max_families: int = MAX_FAMILIES,
+    ) -> None:
+        if mode != AUTO and not isinstance(mode, RateLimits):
+            raise ValueError(f"unknown budget mode {mode!r}")
+        self.mode = mode
+        self.clock = clock
+        self.burst_seconds = burst_seconds
+        self.max_families = max_families
+        self._families: Dict[str, _Family] = {}
+        self._lock = threading.Lock()
+
+    # -- families ------------------------------------------------------------
+
+    def _family(self, name: str) -> _Family:
+        family = self._families.get(name)
+        if family is not None:
+            return family
+        if len(self._families) >= self.max_families:
+            name = OVERFLOW_FAMILY
+            family = self._families.get(name)
+            if family is not None:
+                return family
+        family = self._families[name] = _Family()
+        if isinstance(self.mode, RateLimits):
+            rpm, tpm = self.mode.for_model(name or None)
+            now = self.clock()
+            if rpm is not None:
+                family.requests = Bucket(rpm, self.burst_seconds, now)
+            if tpm is not None:
+                family.tokens = Bucket(tpm, self.burst_seconds, now)
+        return family
+
+    def family_key(self, name: str) -> str:
+        """The family a name is tracked under (the overflow bucket past ``max_families``)."""
+        with self._lock:
+            self._family(name)
+            return name if name in self._families else OVERFLOW_FAMILY
+
+    # -- decisions -----------------------------------------------------------
+
+    def reserve(
+        self, family: str, tokens: int, max_wait: Optional[float] = None, delay: float = 0.0
+    ) -> Reservation:
+        """Take one request and ``tokens``; the reservation says how long to wait first.
+
+        The attempt goes no earlier than ``delay`` seconds from now (a retry's
+        backoff). With ``max_wait`` and a budget wait longer than it (beyond
+        ``delay``), nothing is taken and the reservation has ``granted=False``.
+        """
+        with self._lock:
+            state = self._families.get(family) or self._family(family)
+            requests, token_bucket = state.requests, state.tokens
+            now = self.clock()
+            start = now + delay
+            if state.paused_until > start:
+                start = state.paused_until
+            if requests is not None:
+                at = requests.allowed_at(now, 1)
+                if at > start:
+                    start = at
+            if token_bucket is not None and tokens > 0:
+                at = token_bucket.allowed_at(now, tokens)
+                if at > start:
+                    start = at
+            wait = start - now
+            if wait < _EPSILON:  # float dust: 1e-12 s is not worth a Sleep
+                wait = 0.0
+            if max_wait is not None and wait > max_wait + delay:
+                return Reservation(family, tokens, wait, granted=False)
+            if requests is not None:
+                requests.commit(start, 1)
+            if token_bucket is not None and tokens > 0:
+                token_bucket.commit(start, tokens)
+            return Reservation(family, tokens, wait)
+
+    def refund(self, reservation: Reservation) -> None:
+        """The attempt was never sent (cancelled while waiting): give everything back."""
+        if not reservation.granted or reservation.settled:
+            return
+        reservation.settled = True
+        with self._lock:
+            state = self._family(reservation.family)
+            if state.requests is not None:
+                state.requests.give_back(1)
+            if state.tokens is not None and reservation.tokens > 0:
+                state.tokens.give_back(reservation.tokens)
+
+    def settle(self, reservation: Reservation, used_tokens: Optional[int]) -> None:
+        """Correct the estimate with what ``usage`` says was really spent (once)."""
+        if reservation.settled or not reservation.granted or used_tokens is None:
+            return
+        reservation.settled = True
+        delta = used_tokens - reservation.tokens
+        state = self._families.get(reservation.family)
+        if delta == 0 or (state is not None and state.tokens is None):
+            return  # nothing to correct: no lock taken
+        with self._lock:
+            bucket = self._family(reservation.family).tokens
+            if bucket is not None:
+                bucket.tat += delta / bucket.rate
+
+    def learn(self, family: str, info: RateLimitInfo) -> None:
+        """Follow what a reply's ``x-ratelimit-*`` headers said (ignored when they said nothing)."""
+        if not info.known and info.remaining_requests is None and info.remaining_tokens is None:
+            return
+        state = self._families.get(family)
+        if state is not None and state.learned is info and state.nothing_new:
+            state.learned_at = self.clock()  # the hot path: the same reply as last time
+            return
+        with self._lock:
+            state = self._family(family)
+            now = self.clock()
+            state.learned, state.learned_at = info, now
+            learning = self.mode == AUTO
+            burst = self.burst_seconds
+            if learning and info.limit_requests:
+                rpm = info.limit_requests * AUTO_RATE_MARGIN
+                if state.requests is None:
+                    state.requests = Bucket(rpm, burst, now)
+                else:
+                    state.requests.retune(rpm, burst)
+            if learning and info.limit_tokens:
+                tpm = info.limit_tokens * AUTO_RATE_MARGIN
+                if state.tokens is None:
+                    state.tokens = Bucket(tpm, burst, now)
+                else:
+                    state.tokens.retune(tpm, burst)
+            if state.requests is not None and info.remaining_requests is not None:
+                state.requests.at_most(now, info.remaining_requests, info.reset_requests)
+            if state.tokens is not None and info.remaining_tokens is not None:
+                state.tokens.at_most(now, info.remaining_tokens, info.reset_tokens)
+            state.nothing_new = _above_burst(state.requests, info.remaining_requests) and (
+                _above_burst(state.tokens, info.remaining_tokens)
+            )
+
+    def pause(self, family: str, seconds: float) -> None:
+        """A throttling 429: no new reservation in this family starts for ``seconds``.
+
+        Every caller then waits once, instead of each retrying on its own; the
+        429's own ``x-ratelimit-remaining-*`` (learnt first) empties the buckets.
+        """
+        with self._lock:
+            state = self._family(family)
+            until = self.clock() + max(0.0, seconds)
+            state.paused_until = max(state.paused_until, until)
+
+    def adopt_rates(self, family: str, rpm: float, tpm: float) -> None:
+        """Take the fleet's learnt limits (shared state) where this process knows none yet."""
+        if self.mode != AUTO or (rpm <= 0 and tpm <= 0):
+            return
+        with self._lock:
+            state = self._family(family)
+            now = self.clock()
+            if rpm > 0 and state.requests is None:
+                state.requests = Bucket(rpm, self.burst_seconds, now)
+            if tpm > 0 and state.tokens is None:
+                state.tokens = Bucket(tpm, self.burst_seconds, now)
+
+    # -- reading -------------------------------------------------------------
+
+    def is_pacing(self, family: str) -> bool:
+        # No lock: one dict read and two attribute reads, each atomic; buckets only appear.
+        state = self._families.get(family)
+        return state is not None and (state.requests is not None or state.tokens is not None)
+
+    def rates(self, family: str) -> Tuple[Optional[float], Optional[float]]:
+        """(requests, tokens) per minute currently enforced for ``family``."""
+        with self._lock:
+            state = self._family(family)
+            return (
+                state.requests.per_minute if state.requests is not None else None,
+                state.tokens.per_minute if state.tokens is not None else None,
+            )
+
+    def availability(self, family: str) -> Tuple[Optional[float], Optional[float]]:
+        """(requests, tokens) this process's buckets believe are left now (None: not paced)."""
+        with self._lock:
+            state = self._family(family)
+            now = self.clock()
+            return (
+                state.requests.available(now) if state.requests is not None else None,
+                state.tokens.available(now) if state.tokens is not None else None,
+            )
+
+    def snapshot(self) -> Mapping[str, BudgetView]:
+        with self._lock:
+            now = self.clock()
+            return {name: self._view(state, now) for name, state in self._families.items()}
+
+    def _view(self, state: _Family, now: float) -> BudgetView:
+        info = state.learned
+        age = now - state.learned_at
+
+        configured = isinstance(self.mode, RateLimits)
+
+        def remaining(bucket: Optional[Bucket], said: Optional[int]) -> Optional[float]:
+            # Configured: what this budget still admits; learnt: what the server said.
+            if bucket is not None and (configured or said is None):
+                return bucket.available(now)
+            return None if said is None else float(said)
+
+        def reset(said: Optional[float]) -> Optional[float]:
+            return None if said is None else max(0.0, said - age)
+
+        if isinstance(self.mode, RateLimits):
+            source = "configured"
+        else:
+            source = "learned" if info is not None and info.known else "unknown"
+        return BudgetView(
+            source=source,
+            requests_per_minute=state.requests.per_minute if state.requests else None,
+            tokens_per_minute=state.tokens.per_minute if state.tokens else None,
+            remaining_requests=remaining(state.requests, info.remaining_requests if info else None),
+            remaining_tokens=remaining(state.tokens, info.remaining_tokens if info else None),
+            reset_requests=reset(info.reset_requests if info else None),
+            reset_tokens=reset(info.reset_tokens if info else None),
+            paused_for=max(0.0, state.paused_until - now),
+        )

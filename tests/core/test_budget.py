@@ -1,0 +1,184 @@
+"""The rate budget's decisions, with an injected clock (no sleeping, no I/O)."""
+
+from __future__ import annotations
+
+import pytest
+
+from openai_accel._core.budget import (
+    AUTO_RATE_MARGIN,
+    MAX_FAMILIES,
+    OVERFLOW_FAMILY,
+    Budget,
+    model_family,
+)
+from openai_accel._core.rate_config import RateLimits
+from openai_accel._core.rate_headers import RateLimitInfo, parse_rate_limit_headers
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def explicit(rpm=None, tpm=None, **per_model):
+    clock = Clock()
+    return Budget(RateLimits(rpm, tpm, per_model=per_model), clock=clock), clock
+
+
+def test_a_budget_admits_half_a_seconds_worth_at_once_then_paces_smoothly():
+    budget, _ = explicit(rpm=600)  # 10 a second
+    waits = [budget.reserve("m", 0).wait for _ in range(25)]
+    assert waits[:5] == [0.0] * 5  # the burst: half a second's worth
+    assert waits[5:] == pytest.approx([0.1 * i for i in range(1, 21)])  # then N/60 per second
+
+
+def test_waits_grow_in_the_order_calls_asked_fifo():
+    budget, _ = explicit(rpm=60)
+    waits = [budget.reserve("m", 0).wait for _ in range(5)]
+    assert waits == sorted(waits) and len(set(waits)) == 5
+
+
+def test_after_a_quiet_spell_the_burst_is_back_but_no_bigger():
+    budget, clock = explicit(rpm=600)
+    for _ in range(10):
+        budget.reserve("m", 0)
+    clock.now += 3600
+    waits = [budget.reserve("m", 0).wait for _ in range(6)]
+    assert waits[:5] == [0.0] * 5 and waits[5] == pytest.approx(0.1)
+
+
+def test_tokens_are_paced_too_and_a_prompt_bigger_than_the_burst_still_goes_when_idle():
+    budget, _ = explicit(tpm=60_000)  # 1,000 tokens a second
+    assert budget.reserve("m", 5_000).wait == 0.0
+    assert budget.reserve("m", 1_000).wait == pytest.approx(5.0)
+
+
+def test_a_wait_longer_than_the_timeout_takes_nothing():
+    budget, _ = explicit(rpm=60)
+    assert budget.reserve("m", 0).wait == 0.0
+    refused = budget.reserve("m", 0, max_wait=0.5)
+    assert not refused.granted and refused.wait == pytest.approx(1.0)
+    assert budget.reserve("m", 0).wait == pytest.approx(1.0)  # the refusal took nothing
+
+
+def test_a_reservation_given_back_frees_its_place():
+    budget, _ = explicit(rpm=60, tpm=6_000)
+    budget.reserve("m", 100)
+    second = budget.reserve("m", 100)
+    assert second.wait == pytest.approx(1.0)
+    budget.refund(second)
+    budget.refund(second)  # idempotent
+    assert budget.reserve("m", 100).wait == pytest.approx(1.0)
+
+
+def test_settling_corrects_the_estimate_from_usage():
+    budget, _ = explicit(tpm=60_000)
+    first = budget.reserve("m", 3_000)
+    budget.settle(first, 1_000)  # it really used a third of the estimate
+    assert budget.reserve("m", 1_000).wait == pytest.approx(1.0)
+    other, _ = explicit(tpm=60_000)
+    big = other.reserve("m", 1_000)
+    other.settle(big, 3_000)  # it used more than estimated: later calls pay for it
+    assert other.reserve("m", 1_000).wait == pytest.approx(3.0)
+
+
+def test_a_retry_delay_and_the_budget_wait_are_one_wait():
+    budget, _ = explicit(rpm=60)
+    assert budget.reserve("m", 0, delay=2.5).wait == pytest.approx(2.5)
+    assert budget.reserve("m", 0, delay=0.0).wait == pytest.approx(3.5)
+
+
+def test_auto_enforces_nothing_until_the_server_has_said():
+    budget = Budget("auto", clock=Clock())
+    assert [budget.reserve("m", 10**6).wait for _ in range(1000)] == [0.0] * 1000
+    assert not budget.is_pacing("m")
+
+
+def test_auto_learns_limit_and_remaining_from_headers():
+    budget = Budget("auto", clock=Clock())
+    headers = {
+        "x-ratelimit-limit-requests": "600",
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "100ms",
+        "x-ratelimit-limit-tokens": "60000",
+        "x-ratelimit-remaining-tokens": "59000",
+        "x-ratelimit-reset-tokens": "1s",
+    }
+    budget.learn("m", parse_rate_limit_headers(headers))
+    # Paced a little under what the server announced, for headroom.
+    assert budget.rates("m") == (600.0 * AUTO_RATE_MARGIN, 60_000.0 * AUTO_RATE_MARGIN)
+    # Nothing left, the server's window refills in 100ms: the next call waits for it.
+    assert budget.reserve("m", 0).wait == pytest.approx(0.1)
+    view = budget.snapshot()["m"]
+    assert view.source == "learned" and view.remaining_requests == 0
+    assert view.reset_requests == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"x-ratelimit-limit-requests": "lots"},
+        {"x-ratelimit-limit-requests": "-1", "x-ratelimit-reset-requests": "-1"},  # Azure
+        {"x-ratelimit-limit-requests": "nan", "x-ratelimit-remaining-requests": "1e999"},
+    ],
+)
+def test_missing_or_malformed_headers_are_ignored(headers):
+    budget = Budget("auto", clock=Clock())
+    budget.learn("m", parse_rate_limit_headers(headers))
+    assert not budget.is_pacing("m")
+    assert budget.reserve("m", 0).wait == 0.0
+
+
+def test_configured_limits_are_not_raised_by_headers():
+    budget, _ = explicit(rpm=60)
+    budget.learn("m", RateLimitInfo(limit_requests=10_000, remaining_requests=9_999))
+    assert budget.rates("m") == (60.0, None)
+
+
+def test_a_throttling_429_pauses_the_family_for_every_caller():
+    budget = Budget("auto", clock=Clock())
+    budget.pause("m", 2.0)
+    assert [budget.reserve("m", 0).wait for _ in range(3)] == [2.0, 2.0, 2.0]
+    assert budget.reserve("other", 0).wait == 0.0  # limits are per model
+    assert budget.snapshot()["m"].paused_for == pytest.approx(2.0)
+
+
+def test_per_model_budgets_match_the_longest_family_prefix():
+    limits = RateLimits(
+        600,
+        per_model={"gpt-4o": RateLimits(60), "gpt-4o-mini": RateLimits(6000)},
+    )
+    assert limits.for_model("gpt-4o-mini") == (6000, None)
+    assert limits.for_model("gpt-4o") == (60, None)
+    assert limits.for_model("gpt-4o-audio-preview") == (60, None)
+    assert limits.for_model("o3") == (600, None)
+
+
+def test_model_family_drops_the_snapshot_date():
+    assert model_family("gpt-4o-2024-08-06") == "gpt-4o"
+    assert model_family("gpt-4-0613") == "gpt-4"
+    assert model_family("o3-mini") == "o3-mini"
+    assert model_family(None) == ""
+
+
+def test_the_number_of_families_is_bounded():
+    budget, _ = explicit(rpm=60)
+    for i in range(MAX_FAMILIES + 50):
+        budget.reserve(f"model-{i}", 0)
+    snapshot = budget.snapshot()
+    assert len(snapshot) == MAX_FAMILIES + 1 and OVERFLOW_FAMILY in snapshot
+
+
+def test_the_snapshot_of_a_configured_budget_shows_what_remains():
+    budget, _ = explicit(rpm=600, tpm=60_000)
+    budget.reserve("m", 400)
+    view = budget.snapshot()["m"]
+    assert view.source == "configured"
+    assert (view.requests_per_minute, view.tokens_per_minute) == (600, 60_000)
+    # Half a second's worth (5 requests, 500 tokens), less what was taken.
+    assert view.remaining_requests == pytest.approx(4)
+    assert view.remaining_tokens == pytest.approx(100)
