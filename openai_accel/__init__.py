@@ -39,10 +39,18 @@ from .models import (
     Usage,
 )
 from .types import AudioFormat, TranscriptionFormat, Voice
-from .voice import AsyncVoiceAgent, VoiceAgent, VoiceResponse
+from .voice import AsyncVoiceAgent, VoiceAgent
 
 if TYPE_CHECKING:
+    from ._ops.voice import VoiceResponse
     from .async_client import AsyncOpenAI
+
+#: Public names whose modules load on first access (``import openai_accel``
+#: stays cheap for a blocking chat): name -> module that defines it.
+_LAZY_NAMES = {
+    "AsyncOpenAI": "openai_accel.async_client",
+    "VoiceResponse": "openai_accel._ops.voice",
+}
 
 __version__ = "0.1.0"
 
@@ -89,8 +97,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "AsyncOpenAI":
-        from .async_client import AsyncOpenAI
+    module = _LAZY_NAMES.get(name)
+    if module is not None:
+        import importlib
 
-        return AsyncOpenAI
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # later lookups are plain module attributes
+        return value
     raise AttributeError(f"module 'openai_accel' has no attribute {name!r}")

@@ -9,13 +9,12 @@ decision lives in the flows (see ``_core/pipeline.py`` and ``_ops/``).
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import functools
 import inspect
 import threading
 import time
 from typing import (
+    TYPE_CHECKING,
     Any,
     AsyncIterator,
     Callable,
@@ -41,6 +40,13 @@ from ._core.effects import (
 )
 from ._gates import AsyncGate, ThreadGate
 from .errors import StreamError
+
+if TYPE_CHECKING:
+    import concurrent.futures
+
+# asyncio and concurrent.futures are imported where they are used (the
+# asyncio driver, the tool pool): ``import openai_accel`` for a blocking chat
+# must not pay for either (see tests/test_import_cost.py).
 
 __all__ = ["AsyncDriver", "AsyncStream", "Stream", "SyncDriver"]
 
@@ -73,6 +79,8 @@ def _is_async_callable(fn: Callable[..., Any]) -> bool:
 
 def _run_coroutine_function(fn: Callable[..., Any], kwargs: Dict[str, Any]) -> Any:
     """Run an ``async def`` tool from the blocking client: its own loop, in a worker."""
+    import asyncio
+
     return asyncio.run(fn(**kwargs))
 
 
@@ -106,6 +114,8 @@ class SyncDriver:
         return _GateSlot(self.gate)
 
     def _tool_pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        import concurrent.futures
+
         with self._pool_lock:
             if self._pool is None:
                 self._pool = concurrent.futures.ThreadPoolExecutor(
@@ -114,6 +124,8 @@ class SyncDriver:
             return self._pool
 
     def _run_tools(self, effect: RunTools) -> List[ToolOutcome]:
+        import concurrent.futures
+
         pool = self._tool_pool()
         futures = []
         for invocation in effect.calls:
@@ -253,6 +265,8 @@ class AsyncDriver:
     def __init__(self, transport: Any, gate: AsyncGate) -> None:
         self.transport = transport
         self.gate = gate
+        import asyncio
+
         self.sleep: Callable[[float], Any] = asyncio.sleep
 
     async def _acquire(self, effect: Acquire) -> _GateSlot:
@@ -260,6 +274,8 @@ class AsyncDriver:
         return _GateSlot(self.gate)
 
     async def _run_one(self, invocation: ToolInvocation, timeout: Optional[float]) -> ToolOutcome:
+        import asyncio
+
         fn, kwargs = invocation.function, dict(invocation.arguments)
         try:
             if _is_async_callable(fn):
@@ -285,6 +301,8 @@ class AsyncDriver:
         if kind is Acquire:
             return await self._acquire(effect)
         if kind is RunTools:
+            import asyncio
+
             return list(
                 await asyncio.gather(*(self._run_one(c, effect.timeout) for c in effect.calls))
             )

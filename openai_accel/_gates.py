@@ -17,12 +17,14 @@ the waiter tokens of one would be meaningless to the other.
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from typing import Optional, cast
+from typing import TYPE_CHECKING, Optional, cast
 
 from openai_accel._core.admission import AdmissionState
 from openai_accel.errors import QueueFullError
+
+if TYPE_CHECKING:
+    import asyncio  # perf: imported by AsyncGate.acquire, not by import openai_accel
 
 __all__ = ["AsyncGate", "ThreadGate"]
 
@@ -153,6 +155,8 @@ class AsyncGate(_Gate):
         the line; if the slot had already been handed to it, the slot is
         passed on, so cancellation never leaks capacity.
         """
+        import asyncio
+
         loop = asyncio.get_running_loop()
         waiter = _AsyncWaiter()
         if self._state.try_enter(waiter):

@@ -18,7 +18,6 @@ import math
 from typing import Any, Callable, Mapping, Optional
 
 import attrs
-import backoff
 
 from openai_accel.errors import APIConnectionError, OpenAIError, parse_retry_after
 
@@ -164,6 +163,8 @@ def exponential_delay(settings: RetrySettings, attempt: int) -> float:
         raise ValueError(f"attempt must be >= 1, got {attempt!r}")
     if settings.initial_retry_delay == 0:
         return 0.0  # 0 * factor**n; walking the generator could only overflow
+    import backoff  # perf: imported at the first retry (it imports asyncio)
+
     waits = backoff.expo(
         base=settings.backoff_factor,
         factor=settings.initial_retry_delay,
@@ -188,6 +189,8 @@ def _jittered(delay: float, random: Optional[Callable[[], float]]) -> float:
     what ``random.uniform(0, delay)`` does inside ``full_jitter``.
     """
     if random is None:
+        import backoff
+
         return float(backoff.full_jitter(delay))
     return delay * random()
 

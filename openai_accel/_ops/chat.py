@@ -18,8 +18,6 @@ from .._core.pipeline import (
 )
 from .._core.request import ApiCall, split_options
 from .._core.sse import JSONStreamDecoder
-from .._core.tool_schema import tools_from_functions
-from .._core.tools import prepare_invocations, tool_messages
 from ..errors import BadRequestError, StreamError
 from ..models._base import structure
 from ..models.chat import ChatChunk, ChatResponse
@@ -209,6 +207,11 @@ def chat_with_functions(
     ``.messages`` on the result holds the whole exchange. Without ``tools=``,
     tool schemas are derived from the functions' signatures and docstrings.
     """
+    # perf: the tool machinery (schemas from signatures, argument coercion) is
+    # imported by the first tool loop, not by ``import openai_accel``.
+    from .._core.tool_schema import tools_from_functions
+    from .._core.tools import prepare_invocations, tool_messages
+
     if max_rounds < 1:
         raise BadRequestError("max_rounds must be at least 1", param="max_rounds")
     tool_defs = list(tools) if tools is not None else tools_from_functions(functions)
