@@ -39,7 +39,7 @@ from ._core.effects import (
     ToolOutcome,
 )
 from ._gates import AsyncGate, ThreadGate
-from .errors import StreamError
+from .errors import OpenAIError, StreamError
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -184,6 +184,9 @@ class _FlowCursor(Generic[Y, R]):
         self._done = False
         self._result: Any = None
         self._item: Any = None
+        # Why there is no final answer: closed before the end, or the error it ended with.
+        self._closed_early = False
+        self._error: Optional[BaseException] = None
 
     def _resume(self, value: Any = None, error: Optional[BaseException] = None) -> Any:
         if self._done:
@@ -193,8 +196,8 @@ class _FlowCursor(Generic[Y, R]):
         except StopIteration as stop:
             self._done, self._result = True, stop.value
             raise self._stop from None
-        except BaseException:
-            self._done = True
+        except BaseException as exc:
+            self._done, self._error = True, exc
             raise
         if type(effect) is Emit:
             self._item = effect.value
@@ -204,8 +207,24 @@ class _FlowCursor(Generic[Y, R]):
     def result(self) -> R:
         return self._result  # type: ignore[no-any-return]
 
+    def _final_answer(self) -> R:
+        """The flow's result, or StreamError when the stream has none (closed early, failed)."""
+        if self._closed_early:
+            raise StreamError(
+                "the stream was closed before its end, so there is no final answer; "
+                "read it to the end (or call final() / until_done() before closing it)"
+            )
+        error = self._error
+        if error is not None:
+            if isinstance(error, OpenAIError):
+                raise error
+            raise StreamError(f"the stream failed before its end: {error!r}") from error
+        return self._result  # type: ignore[no-any-return]
+
     def close(self) -> None:
         """Stop early: the flow's ``finally`` blocks give back connection and slot."""
+        if not self._done:
+            self._closed_early = True
         self._done = True
         self._flow.close()
 
@@ -247,10 +266,16 @@ class Stream(_FlowCursor[Y, R]):
         return self._item  # type: ignore[no-any-return]
 
     def final(self) -> R:
-        """What the stream assembled; reads the rest of the stream first if needed."""
+        """The assembled answer; reads the rest of the stream first if it is still open.
+
+        Raises ``StreamError`` when the stream was closed before its end (by
+        ``close()``, or by leaving its ``with`` block after a ``break``) and
+        re-raises the error a failed stream ended with: never a partial or a
+        missing answer. See "final() after breaking out" in the streaming guide.
+        """
         for _ in self:
             pass
-        return self.result()
+        return self._final_answer()
 
     until_done = final
 
@@ -340,16 +365,25 @@ class AsyncStream(_FlowCursor[Y, R]):
         return self._item  # type: ignore[no-any-return]
 
     def final(self) -> R:
-        """What the stream assembled; the stream must have been read to its end."""
+        """The assembled answer of a stream read to its end (``async for`` or ``until_done``).
+
+        The same rule as the blocking ``Stream.final()``, except that it cannot
+        read the rest without ``await``: on a stream still open it raises
+        ``StreamError`` pointing at ``await stream.until_done()``. Closed
+        before its end: ``StreamError``; failed: its error again.
+        """
         if not self._done:
-            raise StreamError("the stream is not finished: iterate it or await until_done() first")
-        return self.result()
+            raise StreamError(
+                "the stream is not finished: read it to the end, or "
+                "`await stream.until_done()`, which reads the rest and returns the answer"
+            )
+        return self._final_answer()
 
     async def until_done(self) -> R:
-        """Read the rest of the stream and return what it assembled."""
+        """Read the rest of the stream and return the assembled answer (rules of ``final``)."""
         async for _ in self:
             pass
-        return self.result()
+        return self._final_answer()
 
     async def aclose(self) -> None:
         self.close()

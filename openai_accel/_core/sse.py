@@ -278,9 +278,11 @@ class JSONStreamDecoder:
                 continue  # An empty data event carries nothing; treat it as a keep-alive.
             try:
                 payload = json.loads(data)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
+                # RecursionError: JSON nested thousands deep; still just bad input.
+                reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
                 error = StreamError(
-                    f"invalid JSON in stream event ({exc}): {_excerpt(data)}", body=data
+                    f"invalid JSON in stream event ({reason}): {_excerpt(data)}", body=data
                 )
             else:
                 found = _stream_error(sse.event, payload)

@@ -18,7 +18,7 @@ from .._core.pipeline import (
 )
 from .._core.request import ApiCall, split_options
 from .._core.sse import JSONStreamDecoder
-from ..errors import BadRequestError, StreamError
+from ..errors import BadRequestError, InvalidResponseError, StreamError
 from ..models._base import structure
 from ..models.chat import ChatChunk, ChatResponse
 
@@ -144,6 +144,7 @@ def stream_chat(
     received = 0
     first_token_seen = False
     try:
+        yield from _refuse_a_json_reply(exchange)
         while not decoder.done:
             data = yield from read_stream(stream)
             if not data:
@@ -151,8 +152,8 @@ def stream_chat(
                 break
             received += len(data)
             for payload in decoder.feed(data):
-                accumulator.add(payload)
-                chunk = structure(payload, ChatChunk)
+                accumulator.add(payload)  # checks the chunk's shape as it folds
+                chunk = ChatChunk.from_checked(payload)
                 if not first_token_seen and (chunk.content or chunk.tool_calls):
                     first_token_seen = True
                     recorder.first_token(exchange.metrics)
@@ -179,6 +180,33 @@ def stream_chat(
         exchange.close()
     finish_ok(ctx, exchange, usage=final.raw.get("usage"), response_size=received)
     return final
+
+
+def _refuse_a_json_reply(exchange: Exchange) -> Flow[None]:
+    """A 2xx JSON body to a stream request is named as such, not as "ended before [DONE]".
+
+    Some compatible servers (and proxies) ignore ``"stream": true`` and send a
+    whole ``chat.completion``; others send an error object with status 200.
+    """
+    content_type = exchange.response.headers.get("content-type") or ""
+    if "json" not in content_type.lower() or "event-stream" in content_type.lower():
+        return
+    stream = exchange.response.stream
+    parts: List[bytes] = []
+    size = 0
+    while size <= _DRAIN_LIMIT:
+        data = yield from read_stream(stream)
+        if not data:
+            break
+        parts.append(data)
+        size += len(data)
+    body = b"".join(parts)
+    excerpt = body[:200].decode("utf-8", "replace") + ("..." if len(body) > 200 else "")
+    raise InvalidResponseError(
+        f"the server replied with JSON ({content_type}) instead of an event stream: {excerpt}",
+        body=body.decode("utf-8", "replace"),
+        request_id=exchange.request_id,
+    )
 
 
 def chat_with_functions(
