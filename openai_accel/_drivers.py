@@ -23,7 +23,6 @@ from typing import (
     Iterator,
     List,
     Optional,
-    Tuple,
     TypeVar,
 )
 
@@ -159,7 +158,14 @@ class SyncDriver:
         return Stream(self, flow)
 
     def perform(self, effect: Any) -> Any:
-        return self._handlers[type(effect)](effect)
+        # perf: the two effects of every call and every stream chunk first,
+        # then the handler table (where other effects are registered).
+        kind = type(effect)
+        if kind is ReadChunk:
+            return effect.stream.read_chunk()
+        if kind is Send:
+            return self.transport.send(effect.request)
+        return self._handlers[kind](effect)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -229,22 +235,6 @@ class _FlowCursor(Generic[Y, R]):
         self._flow.close()
 
 
-def _outcome(perform: Callable[[Any], Any], effect: Any) -> Tuple[Any, Optional[BaseException]]:
-    try:
-        return perform(effect), None
-    except BaseException as exc:
-        return None, exc
-
-
-async def _outcome_of_awaited(
-    perform: Callable[[Any], Any], effect: Any
-) -> Tuple[Any, Optional[BaseException]]:
-    try:
-        return await perform(effect), None
-    except BaseException as exc:
-        return None, exc
-
-
 class Stream(_FlowCursor[Y, R]):
     """Iterate over what a flow emits; ``final()`` is what it returned.
 
@@ -261,8 +251,14 @@ class Stream(_FlowCursor[Y, R]):
 
     def __next__(self) -> Y:
         effect = self._resume()
+        perform = self._driver.perform
         while effect is not None:
-            effect = self._resume(*_outcome(self._driver.perform, effect))
+            try:
+                value = perform(effect)
+            except BaseException as exc:
+                effect = self._resume(None, exc)
+            else:
+                effect = self._resume(value)
         return self._item  # type: ignore[no-any-return]
 
     def final(self) -> R:
@@ -360,8 +356,17 @@ class AsyncStream(_FlowCursor[Y, R]):
 
     async def __anext__(self) -> Y:
         effect = self._resume()
+        perform = self._driver.perform
         while effect is not None:
-            effect = self._resume(*(await _outcome_of_awaited(self._driver.perform, effect)))
+            try:
+                if type(effect) is ReadChunk:  # perf: once per chunk, no extra coroutine
+                    value = await effect.stream.read_chunk()
+                else:
+                    value = await perform(effect)
+            except BaseException as exc:
+                effect = self._resume(None, exc)
+            else:
+                effect = self._resume(value)
         return self._item  # type: ignore[no-any-return]
 
     def final(self) -> R:

@@ -261,20 +261,40 @@ class ChatStreamAccumulator:
         check_chunk_type(chunk)
         # Every chunk repeats these; keep the latest non-null value so that a
         # null in one chunk cannot erase a value another chunk supplied.
-        chunk_id = _str_or_none(chunk, "id", "chunk")
-        created = _int_or_none(chunk, "created", "chunk")
-        model = _str_or_none(chunk, "model", "chunk")
-        fingerprint = _str_or_none(chunk, "system_fingerprint", "chunk")
-        service_tier = _str_or_none(chunk, "service_tier", "chunk")
-        usage = _dict_or_none(chunk, "usage", "chunk")
-        choices = _list_or_none(chunk, "choices", "chunk")
+        # Checked inline (not through the helpers): this runs for every chunk.
+        get = chunk.get
+        chunk_id = get("id")
+        model = get("model")
+        fingerprint = get("system_fingerprint")
+        service_tier = get("service_tier")
+        if chunk_id is not None and type(chunk_id) is not str:
+            raise _wrong("chunk.id", "a string or null", chunk_id)
+        if model is not None and type(model) is not str:
+            raise _wrong("chunk.model", "a string or null", model)
+        if fingerprint is not None and type(fingerprint) is not str:
+            raise _wrong("chunk.system_fingerprint", "a string or null", fingerprint)
+        if service_tier is not None and type(service_tier) is not str:
+            raise _wrong("chunk.service_tier", "a string or null", service_tier)
+        created = get("created")
+        if created is not None and type(created) is not int:
+            raise _wrong("chunk.created", "an integer or null", created)
+        usage = get("usage")
+        if usage is not None and type(usage) is not dict:
+            raise _wrong("chunk.usage", "an object or null", usage)
+        choices = get("choices")
         states = []
         if choices:
+            if type(choices) is not list:
+                raise _wrong("chunk.choices", "a list or null", choices)
             for choice in choices:
                 if type(choice) is not dict:
                     raise _wrong("chunk.choices[]", "an object", choice)
-                index = _int_or_none(choice, "index", "choices[]")
-                states.append((index or 0, choice))
+                index = choice.get("index")
+                if index is None:
+                    index = 0
+                elif type(index) is not int:
+                    raise _wrong("choices[].index", "an integer or null", index)
+                states.append((index, choice))
         self._chunks += 1
         if chunk_id is not None:
             self._id = chunk_id

@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from .._core.chat_stream import ChatStreamAccumulator
 from .._core.context import ClientCore
-from .._core.effects import Flow, emit, run_tools
+from .._core.effects import Emit, Flow, ReadChunk, run_tools
 from .._core.endpoints import ENDPOINTS
 from .._core.pipeline import (
     Exchange,
@@ -15,10 +15,11 @@ from .._core.pipeline import (
     finish_ok,
     open_exchange,
     read_stream,
+    stream_broke_off,
 )
 from .._core.request import ApiCall, split_options
 from .._core.sse import JSONStreamDecoder
-from ..errors import BadRequestError, InvalidResponseError, StreamError
+from ..errors import APIConnectionError, BadRequestError, InvalidResponseError, StreamError
 from ..models._base import structure
 from ..models.chat import ChatChunk, ChatResponse
 
@@ -143,10 +144,17 @@ def stream_chat(
     accumulator = ChatStreamAccumulator()
     received = 0
     first_token_seen = False
+    # perf: this loop runs once per chunk, so it yields its effects itself
+    # (one ReadChunk reused for every read) instead of through the helpers,
+    # which cost a generator object per step.
+    read = ReadChunk(stream)
     try:
         yield from _refuse_a_json_reply(exchange)
         while not decoder.done:
-            data = yield from read_stream(stream)
+            try:
+                data = yield read
+            except APIConnectionError as exc:
+                raise stream_broke_off(exc) from exc
             if not data:
                 decoder.finish()
                 break
@@ -157,7 +165,7 @@ def stream_chat(
                 if not first_token_seen and (chunk.content or chunk.tool_calls):
                     first_token_seen = True
                     recorder.first_token(exchange.metrics)
-                yield from emit(chunk)
+                yield Emit(chunk)
         drained = 0
         while drained <= _DRAIN_LIMIT:  # reach the end so the connection can be reused
             data = yield from read_stream(stream)
