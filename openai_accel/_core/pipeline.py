@@ -200,7 +200,7 @@ def finish_ok(
         exchange.metrics,
         success=True,
         status_code=exchange.response.status,
-        usage=usage if isinstance(usage, Mapping) else None,
+        usage=usage if type(usage) is dict or isinstance(usage, Mapping) else None,  # perf
         response_size=len(exchange.response.content) if response_size is None else response_size,
         retry_count=exchange.attempts - 1,
         server_request_id=exchange.request_id,
