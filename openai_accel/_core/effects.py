@@ -5,8 +5,13 @@ and sends back the result (or throws the exception it raised). Only the two
 drivers in :mod:`openai_accel._drivers` ever perform effects, so everything a
 flow decides is testable with a scripted driver and no I/O at all.
 
-Flows never ``yield`` directly; they call the helpers below
-(``response = yield from send(request)``) so that mypy sees real types.
+Flows call the helpers below (``response = yield from send(request)``) so
+that mypy sees real types. The one exception is a loop that runs once per
+stream chunk (``stream_chat``): it yields a reused ``ReadChunk`` and ``Emit``
+itself, because a helper costs a generator object per step.
+
+Other areas append their effects here; an effect is any immutable value
+class (see :class:`_Value`) with a handler in both drivers.
 """
 
 from __future__ import annotations
@@ -20,11 +25,10 @@ from typing import (
     Optional,
     Protocol,
     Sequence,
+    Tuple,
     TypeVar,
     cast,
 )
-
-import attrs
 
 from .http import HttpRequest, HttpResponse
 
@@ -51,67 +55,134 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class Send:
+class _Value:
+    """Base of the effect classes: immutable values compared by their fields.
+
+    Plain ``__slots__`` classes rather than ``attrs.frozen``: they behave the
+    same for the drivers and the tests (fields, ``==``, ``hash``, ``repr``,
+    no assignment), and ``import openai_accel`` does not pay attrs' class
+    generation for each of them (about a millisecond apiece).
+    """
+
+    __slots__: Tuple[str, ...] = ()
+
+    def _values(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+_set = object.__setattr__
+
+
+class Send(_Value):
     """Send a request; the result is an HttpResponse (streamed when request.stream)."""
 
+    __slots__ = ("request",)
     request: HttpRequest
 
+    def __init__(self, request: HttpRequest) -> None:
+        _set(self, "request", request)
 
-@attrs.frozen
-class ReadChunk:
+
+class ReadChunk(_Value):
     """Read the next piece of a streamed body; ``b""`` at the end."""
 
+    __slots__ = ("stream",)
     stream: Any
 
+    def __init__(self, stream: Any) -> None:
+        _set(self, "stream", stream)
 
-@attrs.frozen
-class Sleep:
+
+class Sleep(_Value):
+    __slots__ = ("seconds",)
     seconds: float
 
+    def __init__(self, seconds: float) -> None:
+        _set(self, "seconds", seconds)
 
-@attrs.frozen
-class Acquire:
+
+class Acquire(_Value):
     """Take a place in the client's bounded request queue; the result is a Slot."""
 
-    timeout: Optional[float] = None
+    __slots__ = ("timeout",)
+    timeout: Optional[float]
+
+    def __init__(self, timeout: Optional[float] = None) -> None:
+        _set(self, "timeout", timeout)
 
 
-@attrs.frozen
-class ToolInvocation:
+class ToolInvocation(_Value):
     """One tool call to run: the callable and its keyword arguments."""
 
+    __slots__ = ("arguments", "call_id", "function", "name")
     call_id: str
     name: str
     function: Callable[..., Any]
     arguments: Mapping[str, Any]
 
+    def __init__(
+        self, call_id: str, name: str, function: Callable[..., Any], arguments: Mapping[str, Any]
+    ) -> None:
+        _set(self, "call_id", call_id)
+        _set(self, "name", name)
+        _set(self, "function", function)
+        _set(self, "arguments", arguments)
 
-@attrs.frozen
-class ToolOutcome:
+
+class ToolOutcome(_Value):
     """What a tool call produced: ``value`` or ``error`` (a TimeoutError on timeout)."""
 
+    __slots__ = ("call_id", "error", "value")
     call_id: str
-    value: Any = None
-    error: Optional[BaseException] = None
+    value: Any
+    error: Optional[BaseException]
+
+    def __init__(
+        self, call_id: str, value: Any = None, error: Optional[BaseException] = None
+    ) -> None:
+        _set(self, "call_id", call_id)
+        _set(self, "value", value)
+        _set(self, "error", error)
 
 
-@attrs.frozen
-class RunTools:
+class RunTools(_Value):
     """Run every invocation concurrently, each limited to ``timeout`` seconds.
 
     The result is a list of ToolOutcome in the order of ``calls``.
     """
 
+    __slots__ = ("calls", "timeout")
     calls: Sequence[ToolInvocation]
     timeout: Optional[float]
 
+    def __init__(self, calls: Sequence[ToolInvocation], timeout: Optional[float]) -> None:
+        _set(self, "calls", calls)
+        _set(self, "timeout", timeout)
 
-@attrs.frozen
-class Emit:
+
+class Emit(_Value):
     """Hand a value to the consumer of a stream flow (the driver's iterator yields it)."""
 
+    __slots__ = ("value",)
     value: Any
+
+    def __init__(self, value: Any) -> None:
+        _set(self, "value", value)
 
 
 Effect = Any  # one of the classes above; kept open for mypy's sake in Generator[...]

@@ -213,7 +213,9 @@ class ChatChunk:
 
 def _chunk_choice(choice: Dict[str, Any]) -> ChunkChoice:
     delta = choice.get("delta")
-    if delta:
+    if delta and len(delta) == 1 and "content" in delta:  # the common chunk: text only
+        built = ChoiceDelta(content=delta["content"])
+    elif delta:
         calls = delta.get("tool_calls")
         built = ChoiceDelta(
             delta.get("role"),
