@@ -11,7 +11,7 @@ stream chunk (``stream_chat``): it yields a reused ``ReadChunk`` and ``Emit``
 itself, because a helper costs a generator object per step.
 
 Other areas append their effects here; an effect is any immutable value
-class (see :class:`_Value`) with a handler in both drivers.
+class (see :class:`FrozenValue`) with a handler in both drivers.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ __all__ = [
     "Effect",
     "Emit",
     "Flow",
+    "FrozenValue",
     "ReadChunk",
     "RunTools",
     "Send",
@@ -51,11 +52,12 @@ __all__ = [
     "read_chunk",
     "run_tools",
     "send",
+    "set_frozen",
     "sleep",
 ]
 
 
-class _Value:
+class FrozenValue:
     """Base of the effect classes: immutable values compared by their fields.
 
     Plain ``__slots__`` classes rather than ``attrs.frozen``: they behave the
@@ -85,48 +87,49 @@ class _Value:
         return f"{type(self).__name__}({fields})"
 
 
-_set = object.__setattr__
+#: How a FrozenValue's ``__init__`` sets its fields (its own ``__setattr__`` refuses).
+set_frozen = object.__setattr__
 
 
-class Send(_Value):
+class Send(FrozenValue):
     """Send a request; the result is an HttpResponse (streamed when request.stream)."""
 
     __slots__ = ("request",)
     request: HttpRequest
 
     def __init__(self, request: HttpRequest) -> None:
-        _set(self, "request", request)
+        set_frozen(self, "request", request)
 
 
-class ReadChunk(_Value):
+class ReadChunk(FrozenValue):
     """Read the next piece of a streamed body; ``b""`` at the end."""
 
     __slots__ = ("stream",)
     stream: Any
 
     def __init__(self, stream: Any) -> None:
-        _set(self, "stream", stream)
+        set_frozen(self, "stream", stream)
 
 
-class Sleep(_Value):
+class Sleep(FrozenValue):
     __slots__ = ("seconds",)
     seconds: float
 
     def __init__(self, seconds: float) -> None:
-        _set(self, "seconds", seconds)
+        set_frozen(self, "seconds", seconds)
 
 
-class Acquire(_Value):
+class Acquire(FrozenValue):
     """Take a place in the client's bounded request queue; the result is a Slot."""
 
     __slots__ = ("timeout",)
     timeout: Optional[float]
 
     def __init__(self, timeout: Optional[float] = None) -> None:
-        _set(self, "timeout", timeout)
+        set_frozen(self, "timeout", timeout)
 
 
-class ToolInvocation(_Value):
+class ToolInvocation(FrozenValue):
     """One tool call to run: the callable and its keyword arguments."""
 
     __slots__ = ("arguments", "call_id", "function", "name")
@@ -138,13 +141,13 @@ class ToolInvocation(_Value):
     def __init__(
         self, call_id: str, name: str, function: Callable[..., Any], arguments: Mapping[str, Any]
     ) -> None:
-        _set(self, "call_id", call_id)
-        _set(self, "name", name)
-        _set(self, "function", function)
-        _set(self, "arguments", arguments)
+        set_frozen(self, "call_id", call_id)
+        set_frozen(self, "name", name)
+        set_frozen(self, "function", function)
+        set_frozen(self, "arguments", arguments)
 
 
-class ToolOutcome(_Value):
+class ToolOutcome(FrozenValue):
     """What a tool call produced: ``value`` or ``error`` (a TimeoutError on timeout)."""
 
     __slots__ = ("call_id", "error", "value")
@@ -155,12 +158,12 @@ class ToolOutcome(_Value):
     def __init__(
         self, call_id: str, value: Any = None, error: Optional[BaseException] = None
     ) -> None:
-        _set(self, "call_id", call_id)
-        _set(self, "value", value)
-        _set(self, "error", error)
+        set_frozen(self, "call_id", call_id)
+        set_frozen(self, "value", value)
+        set_frozen(self, "error", error)
 
 
-class RunTools(_Value):
+class RunTools(FrozenValue):
     """Run every invocation concurrently, each limited to ``timeout`` seconds.
 
     The result is a list of ToolOutcome in the order of ``calls``.
@@ -171,18 +174,18 @@ class RunTools(_Value):
     timeout: Optional[float]
 
     def __init__(self, calls: Sequence[ToolInvocation], timeout: Optional[float]) -> None:
-        _set(self, "calls", calls)
-        _set(self, "timeout", timeout)
+        set_frozen(self, "calls", calls)
+        set_frozen(self, "timeout", timeout)
 
 
-class Emit(_Value):
+class Emit(FrozenValue):
     """Hand a value to the consumer of a stream flow (the driver's iterator yields it)."""
 
     __slots__ = ("value",)
     value: Any
 
     def __init__(self, value: Any) -> None:
-        _set(self, "value", value)
+        set_frozen(self, "value", value)
 
 
 Effect = Any  # one of the classes above; kept open for mypy's sake in Generator[...]

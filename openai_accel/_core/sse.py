@@ -20,9 +20,8 @@ from __future__ import annotations
 import json
 from typing import Any, List, Mapping, Optional, Tuple
 
-import attrs
-
 from ..errors import StreamError
+from .effects import FrozenValue, set_frozen
 
 __all__ = ["JSONStreamDecoder", "SSEDecoder", "ServerSentEvent", "StreamEvent"]
 
@@ -34,8 +33,7 @@ _DONE = "[DONE]"
 _EXCERPT_LIMIT = 200
 
 
-@attrs.frozen
-class ServerSentEvent:
+class ServerSentEvent(FrozenValue):
     """One dispatched event.
 
     ``event`` is ``None`` when the stream did not name the event (the spec's
@@ -43,13 +41,26 @@ class ServerSentEvent:
     that literally sent ``event: message``. ``id`` is the stream's *last event
     ID* at dispatch time: per the spec it persists across events until an
     ``id:`` field changes it. ``retry`` is set only on the event whose block
-    carried a valid ``retry:`` field.
+    carried a valid ``retry:`` field. An immutable value (``==``, ``hash``).
     """
 
+    __slots__ = ("data", "event", "id", "retry")
     data: str
-    event: Optional[str] = None
-    id: Optional[str] = None
-    retry: Optional[int] = None
+    event: Optional[str]
+    id: Optional[str]
+    retry: Optional[int]
+
+    def __init__(
+        self,
+        data: str,
+        event: Optional[str] = None,
+        id: Optional[str] = None,
+        retry: Optional[int] = None,
+    ) -> None:
+        set_frozen(self, "data", data)
+        set_frozen(self, "event", event)
+        set_frozen(self, "id", id)
+        set_frozen(self, "retry", retry)
 
     def json(self) -> Any:
         """Parse ``data`` as JSON (raises ``ValueError`` when it is not JSON)."""
@@ -228,16 +239,20 @@ class SSEDecoder:
         )
 
 
-@attrs.frozen
-class StreamEvent:
+class StreamEvent(FrozenValue):
     """A decoded JSON payload and the SSE event name it came with.
 
     The Responses API names every event (``response.output_text.delta``...);
     Chat Completions streams leave ``event`` as ``None``.
     """
 
+    __slots__ = ("data", "event")
     event: Optional[str]
     data: Any
+
+    def __init__(self, event: Optional[str], data: Any) -> None:
+        set_frozen(self, "event", event)
+        set_frozen(self, "data", data)
 
 
 class JSONStreamDecoder:
