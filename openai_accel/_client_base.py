@@ -18,22 +18,27 @@ from ._core.metrics import RequestMetrics, make_recorder
 from ._drivers import AsyncDriver, SyncDriver
 from ._gates import AsyncGate, ThreadGate
 from ._ops import chat as chat_ops
-from ._ops import embeddings as embedding_ops
-from ._ops import images as image_ops
-from ._ops import models as model_ops
-from ._ops import moderation as moderation_ops
 from ._surface import call_op, lazy_module, stream_op
 from .models.chat import ChatChunk
 from .statsd_sink import make_statsd_sink
 from .voice import agent_factory
 
-# perf: audio and voice flows (multipart, audio models) load at first use of
-# one of their methods; mypy sees the real modules.
+# perf: every flow module but chat loads at the first use of one of its
+# methods (audio/voice pull in multipart and the audio models); mypy sees the
+# real modules.
 if TYPE_CHECKING:
     from ._ops import audio as audio_ops
+    from ._ops import embeddings as embedding_ops
+    from ._ops import images as image_ops
+    from ._ops import models as model_ops
+    from ._ops import moderation as moderation_ops
     from ._ops import voice as voice_ops
 else:
     audio_ops = lazy_module("openai_accel._ops.audio")
+    embedding_ops = lazy_module("openai_accel._ops.embeddings")
+    image_ops = lazy_module("openai_accel._ops.images")
+    model_ops = lazy_module("openai_accel._ops.models")
+    moderation_ops = lazy_module("openai_accel._ops.moderation")
     voice_ops = lazy_module("openai_accel._ops.voice")
 
 __all__ = ["ClientBase"]

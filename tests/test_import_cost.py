@@ -17,7 +17,7 @@ import pytest
 
 #: Loaded on first use only: the asyncio client and its transport, the
 #: retry waits (backoff imports asyncio), the StatsD client, the tool loop,
-#: and the audio / voice flows with their multipart encoder.
+#: and every flow module but chat (audio / voice with their multipart encoder).
 NOT_IMPORTED = [
     "asyncio",
     "aiohttp",
@@ -30,6 +30,9 @@ NOT_IMPORTED = [
     "openai_accel._core.multipart",
     "openai_accel._ops.audio",
     "openai_accel._ops.voice",
+    "openai_accel._ops.embeddings",
+    "openai_accel._ops.images",
+    "openai_accel._ops.moderation",
 ]
 
 
