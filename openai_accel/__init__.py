@@ -10,10 +10,6 @@ from ._core.breaker import BreakerState, CircuitBreaker, CircuitBreakerProtocol
 from ._core.budget import BudgetView
 from ._core.metrics import RequestMetrics
 from ._core.rate_config import RateLimits
-
-# -- files and batch jobs (issue 10) --
-from ._ops.batch_progress import BatchProgress
-from ._ops.batch_results import BatchItem, BatchResults
 from .client import OpenAI
 
 # Responses API and structured outputs
@@ -68,16 +64,33 @@ from .models.responses import (
 )
 from .models.transcription_stream import TranscriptionEvent
 from .types import AudioFormat, TranscriptionFormat, Voice
-from .voice import AsyncVoiceAgent, VoiceAgent, VoiceResponse
+from .voice import AsyncVoiceAgent, VoiceAgent
 
 if TYPE_CHECKING:
+    from ._ops.batch_progress import BatchProgress
+    from ._ops.batch_results import BatchItem, BatchResults
+    from ._ops.voice import VoiceResponse
     from .async_client import AsyncOpenAI
     from .azure import AsyncAzureOpenAI, AzureOpenAI
+
+#: Public names whose modules load on first access (``import openai_accel``
+#: stays cheap for a blocking chat): name -> module that defines it.
+_LAZY_NAMES = {
+    "AsyncOpenAI": "openai_accel.async_client",
+    "VoiceResponse": "openai_accel._ops.voice",
+    # files and batch jobs: the results machinery (sqlite3) loads on first use
+    "BatchItem": "openai_accel._ops.batch_results",
+    "BatchResults": "openai_accel._ops.batch_results",
+    "BatchProgress": "openai_accel._ops.batch_progress",
+    # Azure, loaded on first use
+    "AzureOpenAI": "openai_accel.azure",
+    "AsyncAzureOpenAI": "openai_accel.azure",
+}
 
 __version__ = "0.1.0"
 
 # obs: OPENAI_LOG=info|debug, read once at import.
-from ._log_env import configure_from_env as _configure_logging
+from ._log_env import configure_from_env as _configure_logging  # noqa: E402
 
 _configure_logging()
 
@@ -157,12 +170,11 @@ __all__ += [
 ]
 
 def __getattr__(name: str) -> Any:
-    if name == "AsyncOpenAI":
-        from .async_client import AsyncOpenAI
+    module = _LAZY_NAMES.get(name)
+    if module is not None:
+        import importlib
 
-        return AsyncOpenAI
-    if name in ("AzureOpenAI", "AsyncAzureOpenAI"):  # sdk branch: Azure, loaded on first use
-        from . import azure
-
-        return getattr(azure, name)
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # later lookups are plain module attributes
+        return value
     raise AttributeError(f"module 'openai_accel' has no attribute {name!r}")

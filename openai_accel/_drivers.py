@@ -9,13 +9,12 @@ decision lives in the flows (see ``_core/pipeline.py`` and ``_ops/``).
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import functools
 import inspect
 import threading
 import time
 from typing import (
+    TYPE_CHECKING,
     Any,
     AsyncIterator,
     Callable,
@@ -24,7 +23,6 @@ from typing import (
     Iterator,
     List,
     Optional,
-    Tuple,
     TypeVar,
 )
 
@@ -44,7 +42,14 @@ from ._core.effects import (
 )
 from ._fileio import write_atomically
 from ._gates import AsyncGate, ThreadGate
-from .errors import StreamError
+from .errors import OpenAIError, StreamError
+
+if TYPE_CHECKING:
+    import concurrent.futures
+
+# asyncio and concurrent.futures are imported where they are used (the
+# asyncio driver, the tool pool): ``import openai_accel`` for a blocking chat
+# must not pay for either (see tests/test_import_cost.py).
 
 __all__ = ["AsyncDriver", "AsyncStream", "Stream", "SyncDriver"]
 
@@ -77,6 +82,8 @@ def _is_async_callable(fn: Callable[..., Any]) -> bool:
 
 def _run_coroutine_function(fn: Callable[..., Any], kwargs: Dict[str, Any]) -> Any:
     """Run an ``async def`` tool from the blocking client: its own loop, in a worker."""
+    import asyncio
+
     return asyncio.run(fn(**kwargs))
 
 
@@ -92,15 +99,23 @@ def _invoke_blocking(effect: Invoke) -> Any:
     """Call a caller's function from the blocking client; a coroutine runs on its own loop."""
     fn = effect.function
     if _is_async_callable(fn):
+        import asyncio
+
         return asyncio.run(fn())
     value = fn()
-    return asyncio.run(value) if inspect.iscoroutine(value) else value
+    if inspect.iscoroutine(value):
+        import asyncio
+
+        return asyncio.run(value)
+    return value
 
 
 async def _invoke_async(fn: Callable[[], Any]) -> Any:
     """Await a coroutine function; run a plain one in an executor (it may do blocking I/O)."""
     if _is_async_callable(fn):
         return await fn()
+    import asyncio
+
     value = await asyncio.get_running_loop().run_in_executor(None, fn)
     return await value if inspect.isawaitable(value) else value
 
@@ -130,6 +145,8 @@ class SyncDriver:
         return _GateSlot(self.gate)
 
     def _tool_pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        import concurrent.futures
+
         with self._pool_lock:
             if self._pool is None:
                 self._pool = concurrent.futures.ThreadPoolExecutor(
@@ -138,6 +155,8 @@ class SyncDriver:
             return self._pool
 
     def _run_tools(self, effect: RunTools) -> List[ToolOutcome]:
+        import concurrent.futures
+
         pool = self._tool_pool()
         futures = []
         for invocation in effect.calls:
@@ -162,16 +181,40 @@ class SyncDriver:
         return outcomes
 
     def run(self, flow: Flow[T]) -> T:
-        stream: Stream[Any, T] = Stream(self, flow)
-        for _ in stream:
-            raise _not_a_stream(Emit(_))
-        return stream.result()
+        """Perform a non-streaming flow's effects until it returns.
+
+        The stepping of :class:`_FlowCursor` without the cursor object: a
+        plain call is a handful of effects, and the iterator protocol per
+        step was a measurable part of its cost.
+        """
+        perform = self.perform
+        value: Any = None
+        error: Optional[BaseException] = None
+        while True:
+            try:
+                effect = flow.throw(error) if error is not None else flow.send(value)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            if type(effect) is Emit:
+                flow.close()
+                raise _not_a_stream(effect)
+            try:
+                value, error = perform(effect), None
+            except BaseException as exc:
+                value, error = None, exc
 
     def stream(self, flow: Flow[R]) -> Stream[Any, R]:
         return Stream(self, flow)
 
     def perform(self, effect: Any) -> Any:
-        return self._handlers[type(effect)](effect)
+        # perf: the two effects of every call and every stream chunk first,
+        # then the handler table (where other effects are registered).
+        kind = type(effect)
+        if kind is ReadChunk:
+            return effect.stream.read_chunk()
+        if kind is Send:
+            return self.transport.send(effect.request)
+        return self._handlers[kind](effect)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -196,6 +239,9 @@ class _FlowCursor(Generic[Y, R]):
         self._done = False
         self._result: Any = None
         self._item: Any = None
+        # Why there is no final answer: closed before the end, or the error it ended with.
+        self._closed_early = False
+        self._error: Optional[BaseException] = None
 
     def _resume(self, value: Any = None, error: Optional[BaseException] = None) -> Any:
         if self._done:
@@ -205,8 +251,8 @@ class _FlowCursor(Generic[Y, R]):
         except StopIteration as stop:
             self._done, self._result = True, stop.value
             raise self._stop from None
-        except BaseException:
-            self._done = True
+        except BaseException as exc:
+            self._done, self._error = True, exc
             raise
         if type(effect) is Emit:
             self._item = effect.value
@@ -216,26 +262,26 @@ class _FlowCursor(Generic[Y, R]):
     def result(self) -> R:
         return self._result  # type: ignore[no-any-return]
 
+    def _final_answer(self) -> R:
+        """The flow's result, or StreamError when the stream has none (closed early, failed)."""
+        if self._closed_early:
+            raise StreamError(
+                "the stream was closed before its end, so there is no final answer; "
+                "read it to the end (or call final() / until_done() before closing it)"
+            )
+        error = self._error
+        if error is not None:
+            if isinstance(error, OpenAIError):
+                raise error
+            raise StreamError(f"the stream failed before its end: {error!r}") from error
+        return self._result  # type: ignore[no-any-return]
+
     def close(self) -> None:
         """Stop early: the flow's ``finally`` blocks give back connection and slot."""
+        if not self._done:
+            self._closed_early = True
         self._done = True
         self._flow.close()
-
-
-def _outcome(perform: Callable[[Any], Any], effect: Any) -> Tuple[Any, Optional[BaseException]]:
-    try:
-        return perform(effect), None
-    except BaseException as exc:
-        return None, exc
-
-
-async def _outcome_of_awaited(
-    perform: Callable[[Any], Any], effect: Any
-) -> Tuple[Any, Optional[BaseException]]:
-    try:
-        return await perform(effect), None
-    except BaseException as exc:
-        return None, exc
 
 
 class Stream(_FlowCursor[Y, R]):
@@ -254,15 +300,27 @@ class Stream(_FlowCursor[Y, R]):
 
     def __next__(self) -> Y:
         effect = self._resume()
+        perform = self._driver.perform
         while effect is not None:
-            effect = self._resume(*_outcome(self._driver.perform, effect))
+            try:
+                value = perform(effect)
+            except BaseException as exc:
+                effect = self._resume(None, exc)
+            else:
+                effect = self._resume(value)
         return self._item  # type: ignore[no-any-return]
 
     def final(self) -> R:
-        """What the stream assembled; reads the rest of the stream first if needed."""
+        """The assembled answer; reads the rest of the stream first if it is still open.
+
+        Raises ``StreamError`` when the stream was closed before its end (by
+        ``close()``, or by leaving its ``with`` block after a ``break``) and
+        re-raises the error a failed stream ended with: never a partial or a
+        missing answer. See "final() after breaking out" in the streaming guide.
+        """
         for _ in self:
             pass
-        return self.result()
+        return self._final_answer()
 
     until_done = final
 
@@ -277,6 +335,8 @@ class AsyncDriver:
     def __init__(self, transport: Any, gate: AsyncGate) -> None:
         self.transport = transport
         self.gate = gate
+        import asyncio
+
         self.sleep: Callable[[float], Any] = asyncio.sleep
 
     async def _acquire(self, effect: Acquire) -> _GateSlot:
@@ -284,6 +344,8 @@ class AsyncDriver:
         return _GateSlot(self.gate)
 
     async def _run_one(self, invocation: ToolInvocation, timeout: Optional[float]) -> ToolOutcome:
+        import asyncio
+
         fn, kwargs = invocation.function, dict(invocation.arguments)
         try:
             if _is_async_callable(fn):
@@ -309,12 +371,16 @@ class AsyncDriver:
         if kind is Acquire:
             return await self._acquire(effect)
         if kind is RunTools:
+            import asyncio
+
             return list(
                 await asyncio.gather(*(self._run_one(c, effect.timeout) for c in effect.calls))
             )
         if kind is Invoke:  # sdk branch: token providers
             return await _invoke_async(effect.function)
         if kind is WriteFile:  # batch jobs (issue 10): fsync must not block the loop
+            import asyncio
+
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(None, write_atomically, effect.path, effect.data)
         if kind is Shared:  # rate budgets: one Redis round trip
@@ -322,10 +388,22 @@ class AsyncDriver:
         raise TypeError(f"unknown effect {effect!r}")
 
     async def run(self, flow: Flow[T]) -> T:
-        stream: AsyncStream[Any, T] = AsyncStream(self, flow)
-        async for item in stream:
-            raise _not_a_stream(Emit(item))
-        return stream.result()
+        """The asyncio twin of :meth:`SyncDriver.run`."""
+        perform = self.perform
+        value: Any = None
+        error: Optional[BaseException] = None
+        while True:
+            try:
+                effect = flow.throw(error) if error is not None else flow.send(value)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            if type(effect) is Emit:
+                flow.close()
+                raise _not_a_stream(effect)
+            try:
+                value, error = await perform(effect), None
+            except BaseException as exc:
+                value, error = None, exc
 
     def stream(self, flow: Flow[R]) -> AsyncStream[Any, R]:
         return AsyncStream(self, flow)
@@ -348,21 +426,39 @@ class AsyncStream(_FlowCursor[Y, R]):
 
     async def __anext__(self) -> Y:
         effect = self._resume()
+        perform = self._driver.perform
         while effect is not None:
-            effect = self._resume(*(await _outcome_of_awaited(self._driver.perform, effect)))
+            try:
+                if type(effect) is ReadChunk:  # perf: once per chunk, no extra coroutine
+                    value = await effect.stream.read_chunk()
+                else:
+                    value = await perform(effect)
+            except BaseException as exc:
+                effect = self._resume(None, exc)
+            else:
+                effect = self._resume(value)
         return self._item  # type: ignore[no-any-return]
 
     def final(self) -> R:
-        """What the stream assembled; the stream must have been read to its end."""
+        """The assembled answer of a stream read to its end (``async for`` or ``until_done``).
+
+        The same rule as the blocking ``Stream.final()``, except that it cannot
+        read the rest without ``await``: on a stream still open it raises
+        ``StreamError`` pointing at ``await stream.until_done()``. Closed
+        before its end: ``StreamError``; failed: its error again.
+        """
         if not self._done:
-            raise StreamError("the stream is not finished: iterate it or await until_done() first")
-        return self.result()
+            raise StreamError(
+                "the stream is not finished: read it to the end, or "
+                "`await stream.until_done()`, which reads the rest and returns the answer"
+            )
+        return self._final_answer()
 
     async def until_done(self) -> R:
-        """Read the rest of the stream and return what it assembled."""
+        """Read the rest of the stream and return the assembled answer (rules of ``final``)."""
         async for _ in self:
             pass
-        return self.result()
+        return self._final_answer()
 
     async def aclose(self) -> None:
         self.close()

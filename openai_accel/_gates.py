@@ -17,12 +17,14 @@ the waiter tokens of one would be meaningless to the other.
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from typing import Optional, cast
+from typing import TYPE_CHECKING, Optional, cast
 
 from openai_accel._core.admission import AdmissionState
 from openai_accel.errors import QueueFullError
+
+if TYPE_CHECKING:
+    import asyncio  # perf: imported by AsyncGate.acquire, not by import openai_accel
 
 __all__ = ["AsyncGate", "ThreadGate"]
 
@@ -145,6 +147,8 @@ def _grant(future: asyncio.Future[None]) -> None:
 
 
 def _running_loop() -> Optional[asyncio.AbstractEventLoop]:
+    import asyncio
+
     try:
         return asyncio.get_running_loop()
     except RuntimeError:
@@ -175,6 +179,8 @@ class AsyncGate(_Gate):
         the line; if the slot had already been handed to it, the slot is
         passed on, so cancellation never leaks capacity.
         """
+        import asyncio  # perf: only the asyncio client imports it
+
         waiter = _AsyncWaiter()
         loop = asyncio.get_running_loop()
         with self._lock:

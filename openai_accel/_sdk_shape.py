@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 from typing import (
+    TYPE_CHECKING,
     Any,
     Awaitable,
     Callable,
@@ -37,18 +38,31 @@ from typing_extensions import ParamSpec
 from ._core.compose import keep_emits
 from ._core.effects import Flow
 from ._drivers import AsyncDriver
-from ._ops import audio as audio_ops
-from ._ops import batch_api as batch_ops
 from ._ops import chat as chat_ops
-from ._ops import embeddings as embedding_ops
-from ._ops import files as file_ops
-from ._ops import images as image_ops
-from ._ops import models as model_ops
-from ._ops import moderation as moderation_ops
-from ._ops import responses as response_ops
-from ._surface import AsyncOwner, SyncOwner, call_op
+from ._surface import AsyncOwner, LazyFlow, SyncOwner, call_op, lazy_module
 from .models._result import AudioBytes
 from .models.sdk import CreateEmbeddingResponse
+
+# perf: the flow modules load on the first SDK-shaped call, as the library's own
+# methods do (``_client_base``); mypy sees the real modules.
+if TYPE_CHECKING:
+    from ._ops import audio as audio_ops
+    from ._ops import batch_api as batch_ops
+    from ._ops import embeddings as embedding_ops
+    from ._ops import files as file_ops
+    from ._ops import images as image_ops
+    from ._ops import models as model_ops
+    from ._ops import moderation as moderation_ops
+    from ._ops import responses as response_ops
+else:
+    audio_ops = lazy_module("openai_accel._ops.audio")
+    batch_ops = lazy_module("openai_accel._ops.batch_api")
+    embedding_ops = lazy_module("openai_accel._ops.embeddings")
+    file_ops = lazy_module("openai_accel._ops.files")
+    image_ops = lazy_module("openai_accel._ops.images")
+    model_ops = lazy_module("openai_accel._ops.models")
+    moderation_ops = lazy_module("openai_accel._ops.moderation")
+    response_ops = lazy_module("openai_accel._ops.responses")
 
 __all__ = ["SDK_ROWS", "SdkRow", "namespace"]
 
@@ -224,15 +238,24 @@ class SdkMethod:
     def __init__(self, row: SdkRow) -> None:
         self.row = row
         self.__name__ = row.path.rsplit(".", 1)[-1]
-        name = row.flow.__name__
-        self.__doc__ = (
-            f"The official SDK's ``client.{row.path}(...)``: runs ``{name}`` with the SDK's "
-            f"argument names ({', '.join(row.positional) or 'options only'}; other keywords "
-            f"as for ``{name}``).\n\n" + inspect.cleandoc(row.flow.__doc__ or "")
-        )
+        self._doc: Optional[str] = None
         self.__signature__ = _signature(row)
         params = list(self.__signature__.parameters.values())[1:]
         self._bound_signature = self.__signature__.replace(parameters=params)
+
+    @property
+    def __doc__(self) -> str:  # type: ignore[override]
+        """Built on first read: reading the flow's docstring imports its module."""
+        if self._doc is None:
+            row = self.row
+            flow = row.flow.resolve() if isinstance(row.flow, LazyFlow) else row.flow
+            name = flow.__name__
+            self._doc = (
+                f"The official SDK's ``client.{row.path}(...)``: runs ``{name}`` with the "
+                f"SDK's argument names ({', '.join(row.positional) or 'options only'}; other "
+                f"keywords as for ``{name}``).\n\n" + inspect.cleandoc(flow.__doc__ or "")
+            )
+        return self._doc
 
     def __get__(self, resource: Any, owner: Any) -> Any:
         if resource is None:

@@ -10,16 +10,27 @@ attributes from :class:`~openai_accel._client_base.ClientBase`.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import types
-from typing import Any, Awaitable, Callable, Generic, Protocol, Type, TypeVar, overload
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Generic,
+    Optional,
+    Protocol,
+    Type,
+    TypeVar,
+    overload,
+)
 
 from typing_extensions import Concatenate, ParamSpec
 
 from ._core.effects import Flow
 from ._drivers import AsyncDriver, AsyncStream, Stream, SyncDriver
 
-__all__ = ["call_op", "stream_op"]
+__all__ = ["LazyFlow", "call_op", "lazy_module", "stream_op"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -55,11 +66,67 @@ def describe_as(impl: Callable[..., Any], source: Callable[..., Any]) -> Callabl
     return impl
 
 
+class LazyFlow:
+    """A flow function named by module and attribute, imported at its first use.
+
+    ``import openai_accel`` must stay cheap for a script that only chats, yet
+    every public method is declared on the client class at import time. A
+    method built from a ``LazyFlow`` imports its module (audio, voice, and
+    what they pull in) the first time it is read from a client or its class;
+    until then only the name is known. Calling the object calls the function.
+    """
+
+    __slots__ = ("_function", "_module", "_name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+        self._function: Optional[Callable[..., Any]] = None
+
+    def resolve(self) -> Callable[..., Any]:
+        function = self._function
+        if function is None:
+            function = self._function = getattr(importlib.import_module(self._module), self._name)
+        return function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"LazyFlow({self._module}.{self._name})"
+
+
+class _LazyModule:
+    """Hands out a :class:`LazyFlow` for any attribute: ``lazy.text_to_speech``."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> LazyFlow:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return LazyFlow(self._module, name)
+
+
+def lazy_module(module: str) -> Any:
+    """A stand-in for ``from ._ops import audio`` whose functions import the module on use.
+
+    Use it at runtime only, with the real import under ``TYPE_CHECKING`` so
+    that mypy still sees each flow's signature::
+
+        if TYPE_CHECKING:
+            from ._ops import audio as audio_ops
+        else:
+            audio_ops = lazy_module("openai_accel._ops.audio")
+    """
+    return _LazyModule(module)
+
+
 def _flow_runner(flow: Callable[..., Any], driver_method: str) -> Callable[..., Any]:
     def impl(self: Any, *args: Any, **kwargs: Any) -> Any:
         return getattr(self._driver, driver_method)(flow(self._ctx, *args, **kwargs))
 
-    return describe_as(impl, flow)
+    return impl
 
 
 class MethodDescriptor:
@@ -72,15 +139,31 @@ class MethodDescriptor:
     """
 
     _impl: Callable[..., Any]
+    #: The LazyFlow still to import before the name, docstring and signature are known.
+    _pending: Optional[LazyFlow] = None
 
     def _describe(self, impl: Callable[..., Any], source: Callable[..., Any]) -> None:
+        """Give ``impl`` and this descriptor the name, docstring and signature of ``source``.
+
+        For a :class:`LazyFlow` that waits until the descriptor is first read
+        (``_bind``), so that declaring the method imports nothing.
+        """
         self._impl = impl
+        if isinstance(source, LazyFlow):
+            self._pending = source
+            return
+        describe_as(impl, source)
         self.__doc__ = source.__doc__
         self.__signature__ = _method_signature(source)
         # obs: ``inspect.unwrap`` reaches a function, so documentation tools
         # (Sphinx autodoc) show this as a method with its signature, not as an attribute.
         self.__wrapped__ = impl
         self._flow = source  # obs: the docs show the result type from the flow's annotation
+
+    def _resolve(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._describe(self._impl, pending.resolve())
 
     def __set_name__(self, owner: Type[Any], name: str) -> None:
         self.__name__ = name
@@ -89,6 +172,8 @@ class MethodDescriptor:
         return self._impl(obj, *args, **kwargs)
 
     def _bind(self, obj: Any) -> Any:
+        if self._pending is not None:
+            self._resolve()
         return self if obj is None else types.MethodType(self._impl, obj)
 
 

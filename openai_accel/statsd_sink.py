@@ -41,8 +41,6 @@ import re
 import socket
 from typing import Any, Mapping, Optional, Tuple
 
-import statsd
-
 from openai_accel._core.metrics import RequestMetrics
 
 __all__ = ["ENV_VAR", "StatsDSink", "make_statsd_sink", "parse_statsd_address", "sanitize_segment"]
@@ -229,6 +227,8 @@ def make_statsd_sink(
             address, is_v6 = _resolve(host, port, ipv6)
         except ValueError as exc:
             raise ValueError(f"{source}: {exc}") from None
+        import statsd  # perf: only a client that emits pays for importing it
+
         client = statsd.StatsClient(address, port, prefix=None, ipv6=is_v6)
         sock = getattr(client, "_sock", None)
         if sock is not None:

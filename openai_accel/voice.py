@@ -11,15 +11,31 @@ an :class:`AsyncVoiceAgent`.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Generic, List, Optional, Type, Union, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    List,
+    Optional,
+    Type,
+    Union,
+    overload,
+)
 
 from typing_extensions import Concatenate, ParamSpec
 
 from ._core.context import ClientCore
 from ._drivers import AsyncDriver, SyncDriver
-from ._ops import voice as voice_ops
-from ._ops.voice import VoiceResponse, VoiceSession
-from ._surface import AsyncOwner, MethodDescriptor, SyncOwner, call_op, describe_as
+from ._surface import AsyncOwner, MethodDescriptor, SyncOwner, call_op, lazy_module
+
+if TYPE_CHECKING:
+    from ._ops import voice as voice_ops
+    from ._ops.voice import VoiceResponse, VoiceSession
+else:
+    # perf: the voice flows (and the audio ones they use) load at first use.
+    voice_ops = lazy_module("openai_accel._ops.voice")
 
 __all__ = ["AsyncVoiceAgent", "VoiceAgent", "VoiceResponse", "agent_factory"]
 
@@ -82,7 +98,7 @@ class agent_factory(MethodDescriptor, Generic[P]):
             )
             return cls(session, driver)
 
-        self._describe(describe_as(impl, build), build)
+        self._describe(impl, build)
 
     @overload
     def __get__(self, obj: None, owner: Any) -> agent_factory[P]: ...
@@ -95,3 +111,11 @@ class agent_factory(MethodDescriptor, Generic[P]):
 
     def __get__(self, obj: Any, owner: Any) -> Any:
         return self._bind(obj)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "VoiceResponse":  # re-exported; its module loads on first use
+        from ._ops.voice import VoiceResponse
+
+        return VoiceResponse
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

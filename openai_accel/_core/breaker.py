@@ -14,9 +14,8 @@ asyncio tasks alike.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import enum
+import sys
 import threading
 import time
 from typing import Callable, List, Optional, Protocol, Tuple, runtime_checkable
@@ -78,6 +77,20 @@ class CircuitBreakerProtocol(Protocol):
     def state(self) -> BreakerState: ...
 
 
+def _is_cancellation(error: BaseException) -> bool:
+    """A cancelled asyncio task or ``concurrent.futures`` future.
+
+    Looked up in ``sys.modules`` rather than imported, so that importing the
+    breaker does not import asyncio: no instance of a module's exception can
+    exist before that module was imported.
+    """
+    for name in ("asyncio", "concurrent.futures"):
+        module = sys.modules.get(name)
+        if module is not None and isinstance(error, module.CancelledError):
+            return True
+    return False
+
+
 def counts_as_failure(error: BaseException) -> Optional[bool]:
     """Classify how a failed call should be reported to the breaker.
 
@@ -96,7 +109,7 @@ def counts_as_failure(error: BaseException) -> Optional[bool]:
     """
     if isinstance(error, OpenAIError):
         return True if error.is_transient_error else None
-    if isinstance(error, (asyncio.CancelledError, concurrent.futures.CancelledError)):
+    if _is_cancellation(error):
         return None
     if not isinstance(error, Exception):
         # KeyboardInterrupt, SystemExit, GeneratorExit: the caller stopped.

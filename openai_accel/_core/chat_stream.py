@@ -5,13 +5,72 @@ non-streaming call returns, so that response parsing, tool dispatch, logging
 and usage accounting have one code path. The accumulator is fed each decoded
 chunk and is cheap per chunk: fragments are appended to lists and joined only
 when :meth:`ChatStreamAccumulator.final_body` is asked for.
+
+The accumulator is also where a chunk's shape is checked, with explicit type
+checks as it folds (no second pass, no converter): a stream event that is not
+a ``chat.completion.chunk`` (``data: 42``, ``{"choices": "x"}``, tool calls
+of ints, content that is not a string) raises :class:`InvalidResponseError`
+naming the field and what came, instead of an ``AttributeError`` later. What
+passes the checks is safe to build a ``ChatChunk`` from without structuring.
+Unknown keys stay tolerated.
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional
 
-__all__ = ["ChatStreamAccumulator"]
+from ..errors import InvalidResponseError
+
+__all__ = ["ChatStreamAccumulator", "check_chunk_type"]
+
+_EXCERPT = 120
+
+
+def _wrong(where: str, expected: str, value: Any) -> InvalidResponseError:
+    try:
+        shown = repr(value)
+    except RecursionError:  # nested deeper than repr can go; the type says enough
+        shown = "..."
+    if len(shown) > _EXCERPT:
+        shown = shown[:_EXCERPT] + "..."
+    return InvalidResponseError(
+        f"stream chunk field {where} must be {expected}, got {type(value).__name__}: {shown}",
+        body=value,
+    )
+
+
+def _str_or_none(container: Mapping[str, Any], key: str, where: str) -> Optional[str]:
+    value = container.get(key)
+    if value is None or type(value) is str:
+        return value
+    raise _wrong(f"{where}.{key}", "a string or null", value)
+
+
+def _int_or_none(container: Mapping[str, Any], key: str, where: str) -> Optional[int]:
+    value = container.get(key)
+    if value is None or type(value) is int:
+        return value
+    raise _wrong(f"{where}.{key}", "an integer or null", value)
+
+
+def _dict_or_none(container: Mapping[str, Any], key: str, where: str) -> Any:
+    value = container.get(key)
+    if value is None or type(value) is dict:
+        return value
+    raise _wrong(f"{where}.{key}", "an object or null", value)
+
+
+def _list_or_none(container: Mapping[str, Any], key: str, where: str) -> Any:
+    value = container.get(key)
+    if value is None or type(value) is list:
+        return value
+    raise _wrong(f"{where}.{key}", "a list or null", value)
+
+
+def check_chunk_type(chunk: Any) -> None:
+    """Raise :class:`InvalidResponseError` unless the event is a JSON object."""
+    if type(chunk) is not dict:
+        raise _wrong("(the event)", "a chat.completion.chunk object", chunk)
 
 
 class _ToolCall:
@@ -29,16 +88,20 @@ class _ToolCall:
         # OpenAI sends id/type/name once, in the call's first delta. Some
         # compatible servers repeat them in every delta, so the first value
         # wins instead of being concatenated; only arguments are fragments.
-        if self.id is None and delta.get("id") is not None:
-            self.id = delta["id"]
-        if self.type is None and delta.get("type") is not None:
-            self.type = delta["type"]
-        function = delta.get("function")
-        if isinstance(function, Mapping):
-            if self.name is None and function.get("name") is not None:
-                self.name = function["name"]
-            fragment = function.get("arguments")
-            if isinstance(fragment, str) and fragment:
+        where = "tool_calls[]"
+        call_id = _str_or_none(delta, "id", where)
+        if self.id is None and call_id is not None:
+            self.id = call_id
+        call_type = _str_or_none(delta, "type", where)
+        if self.type is None and call_type is not None:
+            self.type = call_type
+        function = _dict_or_none(delta, "function", where)
+        if function is not None:
+            name = _str_or_none(function, "name", "tool_calls[].function")
+            if self.name is None and name is not None:
+                self.name = name
+            fragment = _str_or_none(function, "arguments", "tool_calls[].function")
+            if fragment:
                 self.arguments.append(fragment)
 
     def body(self) -> Dict[str, Any]:
@@ -74,32 +137,43 @@ class _Choice:
         self.logprobs: Optional[Dict[str, Any]] = None
 
     def add(self, choice: Mapping[str, Any]) -> None:
-        delta = choice.get("delta") or {}
-        role = delta.get("role")
-        if role is not None and self.role is None:
-            self.role = role
+        delta = _dict_or_none(choice, "delta", "choices[]")
+        if delta:
+            self._add_delta(delta)
+        finish_reason = _str_or_none(choice, "finish_reason", "choices[]")
+        if finish_reason is not None:
+            self.finish_reason = finish_reason
+        logprobs = _dict_or_none(choice, "logprobs", "choices[]")
+        if logprobs is not None:
+            self._add_logprobs(logprobs)
+
+    def _add_delta(self, delta: Mapping[str, Any]) -> None:
         content = delta.get("content")
-        if isinstance(content, str):
+        if type(content) is str:  # the common chunk: one content fragment
             self.content_seen = True
             if content:
                 self.content.append(content)
-        refusal = delta.get("refusal")
-        if isinstance(refusal, str) and refusal:
+        elif content is not None:
+            raise _wrong("choices[].delta.content", "a string or null", content)
+        if len(delta) == 1 and content is not None:
+            return
+        where = "choices[].delta"
+        role = _str_or_none(delta, "role", where)
+        if role is not None and self.role is None:
+            self.role = role
+        refusal = _str_or_none(delta, "refusal", where)
+        if refusal:
             self.refusal.append(refusal)
-        tool_calls = delta.get("tool_calls")
+        tool_calls = _list_or_none(delta, "tool_calls", where)
         if tool_calls:
             for call_delta in tool_calls:
+                if type(call_delta) is not dict:
+                    raise _wrong("choices[].delta.tool_calls[]", "an object", call_delta)
                 self._add_tool_call(call_delta)
-        finish_reason = choice.get("finish_reason")
-        if finish_reason is not None:
-            self.finish_reason = finish_reason
-        logprobs = choice.get("logprobs")
-        if isinstance(logprobs, Mapping):
-            self._add_logprobs(logprobs)
 
     def _add_tool_call(self, delta: Mapping[str, Any]) -> None:
-        index = delta.get("index")
-        if not isinstance(index, int):
+        index = _int_or_none(delta, "index", "tool_calls[]")
+        if index is None:
             # A compatible server that omits ``index``: a delta with a new id
             # starts the next call, anything else continues the last one.
             call_id = delta.get("id")
@@ -178,41 +252,69 @@ class ChatStreamAccumulator:
         """How many chunks were added (0 means the stream carried no answer)."""
         return self._chunks
 
-    def add(self, chunk: Mapping[str, Any]) -> None:
-        """Fold in one decoded chunk."""
-        self._chunks += 1
+    def add(self, chunk: Any) -> None:
+        """Fold in one decoded chunk; a chunk of the wrong shape is InvalidResponseError.
+
+        Each field is checked as it is read; the stream fails at the first
+        wrong one, so what was folded before it does not matter any more.
+        """
+        check_chunk_type(chunk)
         # Every chunk repeats these; keep the latest non-null value so that a
         # null in one chunk cannot erase a value another chunk supplied.
-        value = chunk.get("id")
-        if value is not None:
-            self._id = value
-        value = chunk.get("created")
-        if value is not None:
-            self._created = value
-        value = chunk.get("model")
-        if value is not None:
-            self._model = value
-        value = chunk.get("system_fingerprint")
-        if value is not None:
-            self._system_fingerprint = value
+        # Checked inline (not through the helpers): this runs for every chunk.
+        get = chunk.get
+        chunk_id = get("id")
+        model = get("model")
+        fingerprint = get("system_fingerprint")
+        service_tier = get("service_tier")
+        if chunk_id is not None and type(chunk_id) is not str:
+            raise _wrong("chunk.id", "a string or null", chunk_id)
+        if model is not None and type(model) is not str:
+            raise _wrong("chunk.model", "a string or null", model)
+        if fingerprint is not None and type(fingerprint) is not str:
+            raise _wrong("chunk.system_fingerprint", "a string or null", fingerprint)
+        if service_tier is not None and type(service_tier) is not str:
+            raise _wrong("chunk.service_tier", "a string or null", service_tier)
+        created = get("created")
+        if created is not None and type(created) is not int:
+            raise _wrong("chunk.created", "an integer or null", created)
+        usage = get("usage")
+        if usage is not None and type(usage) is not dict:
+            raise _wrong("chunk.usage", "an object or null", usage)
+        choices = get("choices")
+        states = []
+        if choices:
+            if type(choices) is not list:
+                raise _wrong("chunk.choices", "a list or null", choices)
+            for choice in choices:
+                if type(choice) is not dict:
+                    raise _wrong("chunk.choices[]", "an object", choice)
+                index = choice.get("index")
+                if index is None:
+                    index = 0
+                elif type(index) is not int:
+                    raise _wrong("choices[].index", "an integer or null", index)
+                states.append((index, choice))
+        self._chunks += 1
+        if chunk_id is not None:
+            self._id = chunk_id
+        if created is not None:
+            self._created = created
+        if model is not None:
+            self._model = model
+        if fingerprint is not None:
+            self._system_fingerprint = fingerprint
         if "service_tier" in chunk:
             self._has_service_tier = True
-            value = chunk["service_tier"]
-            if value is not None:
-                self._service_tier = value
-        usage = chunk.get("usage")
+            if service_tier is not None:
+                self._service_tier = service_tier
         if usage is not None:
             self._usage = usage
-        choices = chunk.get("choices")
-        if choices:
-            for choice in choices:
-                index = choice.get("index")
-                if not isinstance(index, int):
-                    index = 0
-                state = self._choices.get(index)
-                if state is None:
-                    state = self._choices[index] = _Choice()
-                state.add(choice)
+        for index, choice in states:
+            state = self._choices.get(index)
+            if state is None:
+                state = self._choices[index] = _Choice()
+            state.add(choice)
 
     def final_body(self) -> Dict[str, Any]:
         """The body a non-streaming call would have returned, built from the chunks so far.

@@ -5,8 +5,13 @@ and sends back the result (or throws the exception it raised). Only the two
 drivers in :mod:`openai_accel._drivers` ever perform effects, so everything a
 flow decides is testable with a scripted driver and no I/O at all.
 
-Flows never ``yield`` directly; they call the helpers below
-(``response = yield from send(request)``) so that mypy sees real types.
+Flows call the helpers below (``response = yield from send(request)``) so
+that mypy sees real types. The one exception is a loop that runs once per
+stream chunk (``stream_chat``): it yields a reused ``ReadChunk`` and ``Emit``
+itself, because a helper costs a generator object per step.
+
+Other areas append their effects here; an effect is any immutable value
+class (see :class:`FrozenValue`) with a handler in both drivers.
 """
 
 from __future__ import annotations
@@ -20,11 +25,10 @@ from typing import (
     Optional,
     Protocol,
     Sequence,
+    Tuple,
     TypeVar,
     cast,
 )
-
-import attrs
 
 from .http import HttpRequest, HttpResponse
 
@@ -35,6 +39,7 @@ __all__ = [
     "Effect",
     "Emit",
     "Flow",
+    "FrozenValue",
     "ReadChunk",
     "RunTools",
     "Send",
@@ -49,73 +54,142 @@ __all__ = [
     "read_chunk",
     "run_tools",
     "send",
+    "set_frozen",
     "shared",
     "sleep",
     "write_file",
 ]
 
 
-@attrs.frozen
-class Send:
+class FrozenValue:
+    """Base of the effect classes: immutable values compared by their fields.
+
+    Plain ``__slots__`` classes rather than ``attrs.frozen``: they behave the
+    same for the drivers and the tests (fields, ``==``, ``hash``, ``repr``,
+    no assignment), and ``import openai_accel`` does not pay attrs' class
+    generation for each of them (about a millisecond apiece).
+    """
+
+    __slots__: Tuple[str, ...] = ()
+
+    def _values(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+#: How a FrozenValue's ``__init__`` sets its fields (its own ``__setattr__`` refuses).
+set_frozen = object.__setattr__
+
+
+class Send(FrozenValue):
     """Send a request; the result is an HttpResponse (streamed when request.stream)."""
 
+    __slots__ = ("request",)
     request: HttpRequest
 
+    def __init__(self, request: HttpRequest) -> None:
+        set_frozen(self, "request", request)
 
-@attrs.frozen
-class ReadChunk:
+
+class ReadChunk(FrozenValue):
     """Read the next piece of a streamed body; ``b""`` at the end."""
 
+    __slots__ = ("stream",)
     stream: Any
 
+    def __init__(self, stream: Any) -> None:
+        set_frozen(self, "stream", stream)
 
-@attrs.frozen
-class Sleep:
+
+class Sleep(FrozenValue):
+    __slots__ = ("seconds",)
     seconds: float
 
+    def __init__(self, seconds: float) -> None:
+        set_frozen(self, "seconds", seconds)
 
-@attrs.frozen
-class Acquire:
+
+class Acquire(FrozenValue):
     """Take a place in the client's bounded request queue; the result is a Slot."""
 
-    timeout: Optional[float] = None
+    __slots__ = ("timeout",)
+    timeout: Optional[float]
+
+    def __init__(self, timeout: Optional[float] = None) -> None:
+        set_frozen(self, "timeout", timeout)
 
 
-@attrs.frozen
-class ToolInvocation:
+class ToolInvocation(FrozenValue):
     """One tool call to run: the callable and its keyword arguments."""
 
+    __slots__ = ("arguments", "call_id", "function", "name")
     call_id: str
     name: str
     function: Callable[..., Any]
     arguments: Mapping[str, Any]
 
+    def __init__(
+        self, call_id: str, name: str, function: Callable[..., Any], arguments: Mapping[str, Any]
+    ) -> None:
+        set_frozen(self, "call_id", call_id)
+        set_frozen(self, "name", name)
+        set_frozen(self, "function", function)
+        set_frozen(self, "arguments", arguments)
 
-@attrs.frozen
-class ToolOutcome:
+
+class ToolOutcome(FrozenValue):
     """What a tool call produced: ``value`` or ``error`` (a TimeoutError on timeout)."""
 
+    __slots__ = ("call_id", "error", "value")
     call_id: str
-    value: Any = None
-    error: Optional[BaseException] = None
+    value: Any
+    error: Optional[BaseException]
+
+    def __init__(
+        self, call_id: str, value: Any = None, error: Optional[BaseException] = None
+    ) -> None:
+        set_frozen(self, "call_id", call_id)
+        set_frozen(self, "value", value)
+        set_frozen(self, "error", error)
 
 
-@attrs.frozen
-class RunTools:
+class RunTools(FrozenValue):
     """Run every invocation concurrently, each limited to ``timeout`` seconds.
 
     The result is a list of ToolOutcome in the order of ``calls``.
     """
 
+    __slots__ = ("calls", "timeout")
     calls: Sequence[ToolInvocation]
     timeout: Optional[float]
 
+    def __init__(self, calls: Sequence[ToolInvocation], timeout: Optional[float]) -> None:
+        set_frozen(self, "calls", calls)
+        set_frozen(self, "timeout", timeout)
 
-@attrs.frozen
-class Emit:
+
+class Emit(FrozenValue):
     """Hand a value to the consumer of a stream flow (the driver's iterator yields it)."""
 
+    __slots__ = ("value",)
     value: Any
+
+    def __init__(self, value: Any) -> None:
+        set_frozen(self, "value", value)
 
 
 Effect = Any  # one of the classes above; kept open for mypy's sake in Generator[...]
@@ -166,8 +240,7 @@ def read_all(stream: Any) -> Flow[bytes]:
 # -- calling a caller's function (sdk branch: Azure AD token providers) --------
 
 
-@attrs.frozen
-class Invoke:
+class Invoke(FrozenValue):
     """Call ``function()`` (the caller's code: it may block, or be a coroutine function).
 
     The result is what it returned (awaited when it is a coroutine). The
@@ -175,7 +248,11 @@ class Invoke:
     function and runs a plain function in an executor so the loop never blocks.
     """
 
+    __slots__ = ("function",)
     function: Callable[[], Any]
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        set_frozen(self, "function", function)
 
 
 def invoke(function: Callable[[], Any]) -> Flow[Any]:
@@ -186,16 +263,23 @@ __all__ += ["Invoke", "invoke"]
 # -- files and batch jobs (issue 10) ---------------------------------------
 
 
-@attrs.frozen
-class WriteFile:
+class WriteFile(FrozenValue):
     """Replace the file ``path`` with ``data`` atomically and durably (write, fsync, rename).
 
     A batch job's state lives in such a file: a kill at any moment leaves
     either the old or the new version on disk, never a torn one.
     """
 
+    __slots__ = ("data", "path")
     path: str
-    data: bytes = attrs.field(repr=lambda d: f"<{len(d)} bytes>")
+    data: bytes
+
+    def __init__(self, path: str, data: bytes) -> None:
+        set_frozen(self, "path", path)
+        set_frozen(self, "data", data)
+
+    def __repr__(self) -> str:
+        return f"WriteFile(path={self.path!r}, data=<{len(self.data)} bytes>)"
 
 
 def write_file(path: str, data: bytes) -> Flow[None]:
@@ -205,8 +289,7 @@ def write_file(path: str, data: bytes) -> Flow[None]:
 # -- rate budgets: shared state (Redis) ----------------------------------------
 
 
-@attrs.frozen
-class Shared:
+class Shared(FrozenValue):
     """Run ``script`` atomically on the shared store with ``keys`` and ``args``.
 
     The result is the script's reply; an unreachable store raises
@@ -215,10 +298,17 @@ class Shared:
     (``execute`` for the blocking driver, ``execute_async`` for asyncio).
     """
 
+    __slots__ = ("args", "keys", "script", "store")
     store: Any
     script: Any
     keys: Sequence[str]
     args: Sequence[Any]
+
+    def __init__(self, store: Any, script: Any, keys: Sequence[str], args: Sequence[Any]) -> None:
+        set_frozen(self, "store", store)
+        set_frozen(self, "script", script)
+        set_frozen(self, "keys", keys)
+        set_frozen(self, "args", args)
 
 
 def shared(store: Any, script: Any, keys: Sequence[str], args: Sequence[Any]) -> Flow[Any]:

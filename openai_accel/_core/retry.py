@@ -20,7 +20,6 @@ import random as _random
 from typing import Any, Callable, Mapping, Optional
 
 import attrs
-import backoff
 
 from openai_accel.errors import (
     APIConnectionError,
@@ -174,6 +173,8 @@ def exponential_delay(settings: RetrySettings, attempt: int) -> float:
         raise ValueError(f"attempt must be >= 1, got {attempt!r}")
     if settings.initial_retry_delay == 0:
         return 0.0  # 0 * factor**n; walking the generator could only overflow
+    import backoff  # perf: imported at the first retry (it imports asyncio)
+
     waits = backoff.expo(
         base=settings.backoff_factor,
         factor=settings.initial_retry_delay,

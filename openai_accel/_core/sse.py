@@ -18,21 +18,22 @@ Two layers live here:
 from __future__ import annotations
 
 import json
-from typing import Any, List, Mapping, Optional
-
-import attrs
+from typing import Any, List, Mapping, Optional, Tuple
 
 from ..errors import StreamError
+from .effects import FrozenValue, set_frozen
 
 __all__ = ["JSONStreamDecoder", "SSEDecoder", "ServerSentEvent", "StreamEvent"]
+
+#: One dispatched event as ``(data, event, id, retry)`` (see SSEDecoder.feed_fields).
+_EventFields = Tuple[str, Optional[str], Optional[str], Optional[int]]
 
 _BOM = b"\xef\xbb\xbf"
 _DONE = "[DONE]"
 _EXCERPT_LIMIT = 200
 
 
-@attrs.frozen
-class ServerSentEvent:
+class ServerSentEvent(FrozenValue):
     """One dispatched event.
 
     ``event`` is ``None`` when the stream did not name the event (the spec's
@@ -40,13 +41,26 @@ class ServerSentEvent:
     that literally sent ``event: message``. ``id`` is the stream's *last event
     ID* at dispatch time: per the spec it persists across events until an
     ``id:`` field changes it. ``retry`` is set only on the event whose block
-    carried a valid ``retry:`` field.
+    carried a valid ``retry:`` field. An immutable value (``==``, ``hash``).
     """
 
+    __slots__ = ("data", "event", "id", "retry")
     data: str
-    event: Optional[str] = None
-    id: Optional[str] = None
-    retry: Optional[int] = None
+    event: Optional[str]
+    id: Optional[str]
+    retry: Optional[int]
+
+    def __init__(
+        self,
+        data: str,
+        event: Optional[str] = None,
+        id: Optional[str] = None,
+        retry: Optional[int] = None,
+    ) -> None:
+        set_frozen(self, "data", data)
+        set_frozen(self, "event", event)
+        set_frozen(self, "id", id)
+        set_frozen(self, "retry", retry)
 
     def json(self) -> Any:
         """Parse ``data`` as JSON (raises ``ValueError`` when it is not JSON)."""
@@ -108,6 +122,14 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> List[ServerSentEvent]:
         """Consume the next bytes of the stream; return the events they completed."""
+        return [ServerSentEvent(*fields) for fields in self.feed_fields(chunk)]
+
+    def feed_fields(self, chunk: bytes) -> List[_EventFields]:
+        """Like :meth:`feed`, each event as a ``(data, event, id, retry)`` tuple.
+
+        The JSON layer reads only ``data`` and ``event`` of hundreds of events
+        per stream; a tuple costs a fraction of a frozen attrs instance.
+        """
         if self._closed:
             raise RuntimeError("SSEDecoder.feed() called after close()")
         if not chunk:
@@ -161,7 +183,7 @@ class SSEDecoder:
         self._closed = True
         return []
 
-    def _process(self, block: bytes) -> List[ServerSentEvent]:
+    def _process(self, block: bytes) -> List[_EventFields]:
         # ``block`` ends exactly at a line end, and line ends are ASCII, so it
         # never ends inside a UTF-8 sequence and decodes as a whole. Invalid
         # bytes become U+FFFD, as the spec's UTF-8 decode requires.
@@ -170,7 +192,7 @@ class SSEDecoder:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         lines = text.split("\n")
         lines.pop()  # The block ends with a line end, so the last piece is "".
-        events: List[ServerSentEvent] = []
+        events: List[_EventFields] = []
         for line in lines:
             if not line:
                 event = self._dispatch()
@@ -201,7 +223,7 @@ class SSEDecoder:
             # Any other field name is ignored, as the spec requires.
         return events
 
-    def _dispatch(self) -> Optional[ServerSentEvent]:
+    def _dispatch(self) -> Optional[_EventFields]:
         data, event, retry = self._data, self._event, self._block_retry
         self._event = None
         self._block_retry = None
@@ -209,21 +231,28 @@ class SSEDecoder:
         if not data:
             return None  # The spec dispatches nothing for a block without data.
         self._data = []
-        return ServerSentEvent(
-            "\n".join(data), event=event or None, id=self._last_event_id, retry=retry
+        return (
+            "\n".join(data) if len(data) > 1 else data[0],
+            event or None,
+            self._last_event_id,
+            retry,
         )
 
 
-@attrs.frozen
-class StreamEvent:
+class StreamEvent(FrozenValue):
     """A decoded JSON payload and the SSE event name it came with.
 
     The Responses API names every event (``response.output_text.delta``...);
     Chat Completions streams leave ``event`` as ``None``.
     """
 
+    __slots__ = ("data", "event")
     event: Optional[str]
     data: Any
+
+    def __init__(self, event: Optional[str], data: Any) -> None:
+        set_frozen(self, "event", event)
+        set_frozen(self, "data", data)
 
 
 class JSONStreamDecoder:
@@ -259,17 +288,19 @@ class JSONStreamDecoder:
 
     def feed(self, chunk: bytes) -> List[Any]:
         """Consume bytes; return the decoded JSON payloads they completed."""
-        return [event.data for event in self.feed_events(chunk)]
+        return self._decode(chunk, with_events=False)
 
     def feed_events(self, chunk: bytes) -> List[StreamEvent]:
         """Like :meth:`feed`, keeping each payload's SSE event name."""
+        return self._decode(chunk, with_events=True)
+
+    def _decode(self, chunk: bytes, *, with_events: bool) -> List[Any]:
         if self._error is not None:
             raise self._error
         if self._done:
             return []
-        decoded: List[StreamEvent] = []
-        for sse in self._sse.feed(chunk):
-            data = sse.data
+        decoded: List[Any] = []
+        for data, event, _, _ in self._sse.feed_fields(chunk):
             stripped = data.strip()
             if stripped == _DONE:
                 self._done = True
@@ -278,14 +309,16 @@ class JSONStreamDecoder:
                 continue  # An empty data event carries nothing; treat it as a keep-alive.
             try:
                 payload = json.loads(data)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
+                # RecursionError: JSON nested thousands deep; still just bad input.
+                reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
                 error = StreamError(
-                    f"invalid JSON in stream event ({exc}): {_excerpt(data)}", body=data
+                    f"invalid JSON in stream event ({reason}): {_excerpt(data)}", body=data
                 )
             else:
-                found = _stream_error(sse.event, payload)
+                found = _stream_error(event, payload)
                 if found is None:
-                    decoded.append(StreamEvent(sse.event, payload))
+                    decoded.append(StreamEvent(event, payload) if with_events else payload)
                     continue
                 error = found
             self._error = error

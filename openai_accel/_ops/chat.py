@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from .._core.chat_stream import ChatStreamAccumulator
 from .._core.context import ClientCore
-from .._core.effects import Flow, emit
+from .._core.effects import Emit, Flow, ReadChunk
 from .._core.endpoints import ENDPOINTS
 from .._core.pipeline import (
     Exchange,
@@ -17,13 +17,12 @@ from .._core.pipeline import (
     finish_ok,
     open_exchange,
     read_stream,
+    stream_broke_off,
 )
 from .._core.request import ApiCall, split_options
 from .._core.sse import JSONStreamDecoder
 from .._core.structured import chat_structured, parse_chat
-from .._core.tool_schema import tool_from_callable, tools_from_functions
-from .._core.tools import PendingCall, check_max_rounds, execute_calls
-from ..errors import BadRequestError, StreamError
+from ..errors import APIConnectionError, BadRequestError, InvalidResponseError, StreamError
 from ..models._base import structure
 from ..models.chat import ChatChunk, ChatResponse
 
@@ -48,7 +47,8 @@ def _messages(messages: Messages) -> List[Dict[str, Any]]:
     """A new list of the caller's messages, checked; dicts are not copied (never mutated)."""
     if isinstance(messages, str):
         return [{"role": "user", "content": messages}]
-    is_sequence = isinstance(messages, (list, tuple, Sequence))  # list first: the common case
+    # type() first: isinstance against typing.Sequence costs microseconds per call
+    is_sequence = type(messages) is list or isinstance(messages, (tuple, Sequence))
     if not is_sequence or not messages:
         raise BadRequestError(_NOT_A_CONVERSATION, param="messages")
     result: List[Dict[str, Any]] = []
@@ -97,6 +97,8 @@ def _tool_definitions(tools: Sequence[Tool]) -> List[Mapping[str, Any]]:
 
 
 def _schema_of(fn: Callable[..., Any], where: str) -> Dict[str, Any]:
+    from .._core.tool_schema import tool_from_callable  # perf: only when a tool is a function
+
     name = getattr(fn, "__name__", None)
     try:
         return tool_from_callable(name, fn)  # type: ignore[arg-type]
@@ -274,20 +276,28 @@ def stream_chat(
     accumulator = ChatStreamAccumulator()
     received = 0
     first_token_seen = False
+    # perf: this loop runs once per chunk, so it yields its effects itself
+    # (one ReadChunk reused for every read) instead of through the helpers,
+    # which cost a generator object per step.
+    read = ReadChunk(stream)
     try:
+        yield from _refuse_a_json_reply(exchange)
         while not decoder.done:
-            data = yield from read_stream(stream)
+            try:
+                data = yield read
+            except APIConnectionError as exc:
+                raise stream_broke_off(exc) from exc
             if not data:
                 decoder.finish()
                 break
             received += len(data)
             for payload in decoder.feed(data):
-                accumulator.add(payload)
-                chunk = structure(payload, ChatChunk)
+                accumulator.add(payload)  # checks the chunk's shape as it folds
+                chunk = ChatChunk.from_checked(payload)
                 if not first_token_seen and (chunk.content or chunk.tool_calls):
                     first_token_seen = True
                     recorder.first_token(exchange.metrics)
-                yield from emit(chunk)
+                yield Emit(chunk)
         drained = 0
         while drained <= _DRAIN_LIMIT:  # reach the end so the connection can be reused
             data = yield from read_stream(stream)
@@ -321,6 +331,33 @@ def stream_chat(
     return final
 
 
+def _refuse_a_json_reply(exchange: Exchange) -> Flow[None]:
+    """A 2xx JSON body to a stream request is named as such, not as "ended before [DONE]".
+
+    Some compatible servers (and proxies) ignore ``"stream": true`` and send a
+    whole ``chat.completion``; others send an error object with status 200.
+    """
+    content_type = exchange.response.headers.get("content-type") or ""
+    if "json" not in content_type.lower() or "event-stream" in content_type.lower():
+        return
+    stream = exchange.response.stream
+    parts: List[bytes] = []
+    size = 0
+    while size <= _DRAIN_LIMIT:
+        data = yield from read_stream(stream)
+        if not data:
+            break
+        parts.append(data)
+        size += len(data)
+    body = b"".join(parts)
+    excerpt = body[:200].decode("utf-8", "replace") + ("..." if len(body) > 200 else "")
+    raise InvalidResponseError(
+        f"the server replied with JSON ({content_type}) instead of an event stream: {excerpt}",
+        body=body.decode("utf-8", "replace"),
+        request_id=exchange.request_id,
+    )
+
+
 def chat_with_functions(
     ctx: ClientCore,
     /,
@@ -347,6 +384,11 @@ def chat_with_functions(
     ``.messages`` on the result holds the whole exchange. Without ``tools=``,
     tool schemas are derived from the functions' signatures and docstrings.
     """
+    # perf: the tool machinery (schemas from signatures, argument coercion) is
+    # imported by the first tool loop, not by ``import openai_accel``.
+    from .._core.tool_schema import tools_from_functions
+    from .._core.tools import PendingCall, check_max_rounds, execute_calls
+
     check_max_rounds(max_rounds)
     functions = _function_map(functions)
     tool_defs = list(tools) if tools is not None else tools_from_functions(functions)

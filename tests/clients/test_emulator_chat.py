@@ -7,8 +7,13 @@ import time
 
 import pytest
 
+import openai_accel._core.tools  # noqa: F401 - imports tool_schema too; see below
 from openai_accel import AuthenticationError, NotFoundError, StreamError
 from openai_accel.testing import Fault
+
+# The tool machinery is imported at the first chat_with_functions (it is not
+# part of ``import openai_accel``); it is imported here so that the timed
+# parallel-tools test measures the tools, not a first import on a busy machine.
 
 
 def test_chat_round_trip(api, openai_emulator):

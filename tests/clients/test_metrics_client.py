@@ -65,6 +65,20 @@ def test_summary_has_counts_error_rate_latency_and_tokens(make_mock_api):
     assert by_model["count"] == 3
 
 
+def test_mean_tokens_per_request_counts_every_request(make_mock_api):
+    # Regression (issue 14): the mean divided by the requests that reported
+    # usage, so a failed request did not count as a request at all.
+    answers = [reply(200, chat_body()), reply(400, error_body("x"))]
+    api = make_mock_api(lambda req: answers.pop(0), max_retries=0)
+    api.call("chat", "Hi")
+    with pytest.raises(Exception, match="x"):
+        api.call("chat", "Hi")
+    stats = api.client.metrics_summary()["overall"]
+    assert (stats["count"], stats["total_tokens"]) == (2, 7)
+    assert stats["mean_tokens_per_request"] == 3.5
+    assert stats["mean_tokens_per_reporting_request"] == 7.0
+
+
 def test_request_types_follow_the_call(api):
     api.call("chat", "Hi")
     api.stream("stream_chat", "Hi")

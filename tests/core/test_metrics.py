@@ -387,9 +387,21 @@ def test_summary_token_totals() -> None:
     assert (stats["input_tokens"], stats["output_tokens"], stats["total_tokens"]) == (7, 8, 15)
 
 
-def test_mean_tokens_ignores_requests_without_usage() -> None:
+def test_mean_tokens_per_request_divides_by_every_request() -> None:
     records = [record("1", total_tokens=10), record("2", success=False, error_type="X")]
-    assert summarize(records, 60.0)["overall"]["mean_tokens_per_request"] == 10.0
+    stats = summarize(records, 60.0)["overall"]
+    assert stats["mean_tokens_per_request"] == stats["total_tokens"] / stats["count"] == 5.0
+
+
+def test_mean_tokens_per_reporting_request_ignores_requests_without_usage() -> None:
+    records = [record("1", total_tokens=10), record("2", success=False, error_type="X")]
+    assert summarize(records, 60.0)["overall"]["mean_tokens_per_reporting_request"] == 10.0
+
+
+def test_mean_tokens_of_no_request_is_none() -> None:
+    stats = summarize([], 60.0)["overall"]
+    assert stats["mean_tokens_per_request"] is None
+    assert stats["mean_tokens_per_reporting_request"] is None
 
 
 def test_recorder_summary_reads_the_store() -> None:
