@@ -281,6 +281,10 @@ def _decode_error_body(body: bytes) -> tuple[Any, Mapping[str, Any]]:
     status error must still be raised, never a RecursionError.
     """
     text = body.decode("utf-8", errors="replace")
+    from ._core.json_depth import too_deep  # errors is imported first: no cycle at import
+
+    if too_deep(text):
+        return _excerpt(text), {}
     try:
         decoded: Any = json.loads(text) if text.strip() else None
     except ValueError:

@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 
 from ..errors import InvalidResponseError
 from .http import HttpResponse
+from .json_depth import too_deep
 
 __all__ = ["decode_json", "is_json", "loads_reply"]
 
@@ -34,6 +35,8 @@ def loads_reply(text: Any) -> Any:
     """
     if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes
         text = text.decode(json.detect_encoding(text), "surrogatepass")
+    if too_deep(text):
+        raise ValueError("the JSON is nested too deeply")
     try:
         return _DECODER.decode(text)
     except RecursionError:

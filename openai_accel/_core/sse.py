@@ -22,6 +22,7 @@ from typing import Any, List, Mapping, Optional, Tuple
 
 from ..errors import StreamError
 from .effects import FrozenValue, set_frozen
+from .json_depth import too_deep
 
 __all__ = ["JSONStreamDecoder", "SSEDecoder", "ServerSentEvent", "StreamEvent"]
 
@@ -308,6 +309,8 @@ class JSONStreamDecoder:
             if not stripped:
                 continue  # An empty data event carries nothing; treat it as a keep-alive.
             try:
+                if too_deep(data):
+                    raise RecursionError("nested too deeply")
                 payload = json.loads(data)
             except (ValueError, RecursionError) as exc:
                 # RecursionError: JSON nested thousands deep; still just bad input.
