@@ -7,7 +7,7 @@ only decides which driver performs the effects (``OpenAI``: blocking,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
 
 from . import _client_copy as client_copy
 from . import _sdk_shape as sdk_shape
@@ -27,7 +27,21 @@ from ._drivers import AsyncDriver, SyncDriver
 from ._gates import AsyncGate, ThreadGate
 from ._ops import chat as chat_ops
 from ._ops import raw as raw_ops
-from ._surface import call_op, lazy_module, stream_op
+
+# perf: the flow modules are lazy handles (see _ops/lazy.py).
+from ._ops.lazy import (
+    audio_ops,
+    batch_ops,
+    batch_run_ops,
+    embedding_ops,
+    file_ops,
+    image_ops,
+    model_ops,
+    moderation_ops,
+    response_ops,
+    voice_ops,
+)
+from ._surface import call_op, stream_op
 from .models.batch import Batch
 from .models.chat import ChatChunk
 from .models.files import FileObject
@@ -36,32 +50,6 @@ from .models.transcription_stream import TranscriptionEvent
 from .otel import telemetry_sinks
 from .statsd_sink import make_statsd_sink
 from .voice import agent_factory
-
-# perf: every flow module but chat loads at the first use of one of its
-# methods (audio/voice pull in multipart and the audio models); mypy sees the
-# real modules.
-if TYPE_CHECKING:
-    from ._ops import audio as audio_ops
-    from ._ops import batch_api as batch_ops
-    from ._ops import batch_run as batch_run_ops
-    from ._ops import embeddings as embedding_ops
-    from ._ops import files as file_ops
-    from ._ops import images as image_ops
-    from ._ops import models as model_ops
-    from ._ops import moderation as moderation_ops
-    from ._ops import responses as response_ops
-    from ._ops import voice as voice_ops
-else:
-    audio_ops = lazy_module("openai_accel._ops.audio")
-    batch_ops = lazy_module("openai_accel._ops.batch_api")
-    batch_run_ops = lazy_module("openai_accel._ops.batch_run")
-    embedding_ops = lazy_module("openai_accel._ops.embeddings")
-    file_ops = lazy_module("openai_accel._ops.files")
-    image_ops = lazy_module("openai_accel._ops.images")
-    model_ops = lazy_module("openai_accel._ops.models")
-    moderation_ops = lazy_module("openai_accel._ops.moderation")
-    response_ops = lazy_module("openai_accel._ops.responses")
-    voice_ops = lazy_module("openai_accel._ops.voice")
 
 __all__ = ["ClientBase"]
 

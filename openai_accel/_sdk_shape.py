@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import inspect
 from typing import (
-    TYPE_CHECKING,
     Any,
     Awaitable,
     Callable,
@@ -39,30 +38,21 @@ from ._core.compose import keep_emits
 from ._core.effects import Flow
 from ._drivers import AsyncDriver
 from ._ops import chat as chat_ops
-from ._surface import AsyncOwner, LazyFlow, SyncOwner, call_op, lazy_module
+
+# perf: the flow modules are lazy handles (see _ops/lazy.py).
+from ._ops.lazy import (
+    audio_ops,
+    batch_ops,
+    embedding_ops,
+    file_ops,
+    image_ops,
+    model_ops,
+    moderation_ops,
+    response_ops,
+)
+from ._surface import AsyncOwner, LazyFlow, SyncOwner, call_op
 from .models._result import AudioBytes
 from .models.sdk import CreateEmbeddingResponse
-
-# perf: the flow modules load on the first SDK-shaped call, as the library's own
-# methods do (``_client_base``); mypy sees the real modules.
-if TYPE_CHECKING:
-    from ._ops import audio as audio_ops
-    from ._ops import batch_api as batch_ops
-    from ._ops import embeddings as embedding_ops
-    from ._ops import files as file_ops
-    from ._ops import images as image_ops
-    from ._ops import models as model_ops
-    from ._ops import moderation as moderation_ops
-    from ._ops import responses as response_ops
-else:
-    audio_ops = lazy_module("openai_accel._ops.audio")
-    batch_ops = lazy_module("openai_accel._ops.batch_api")
-    embedding_ops = lazy_module("openai_accel._ops.embeddings")
-    file_ops = lazy_module("openai_accel._ops.files")
-    image_ops = lazy_module("openai_accel._ops.images")
-    model_ops = lazy_module("openai_accel._ops.models")
-    moderation_ops = lazy_module("openai_accel._ops.moderation")
-    response_ops = lazy_module("openai_accel._ops.responses")
 
 __all__ = ["SDK_ROWS", "SdkRow", "namespace"]
 
