@@ -19,13 +19,13 @@ is injected, so every decision is testable without waiting.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from typing import Callable, Dict, Mapping, Optional, Tuple, Union
 
 import attrs
 
+from .gcra import Bucket, Reservation, model_family
 from .rate_config import AUTO, RateLimits
 from .rate_headers import RateLimitInfo
 
@@ -43,91 +43,6 @@ AUTO_RATE_MARGIN = 0.95
 MAX_FAMILIES = 64
 OVERFLOW_FAMILY = "<other>"
 _EPSILON = 1e-9
-_DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
-
-
-_FAMILY_CACHE: Dict[str, str] = {}
-
-
-def model_family(model: Optional[str]) -> str:
-    """``gpt-4o-2024-08-06`` -> ``gpt-4o``: OpenAI's limits follow the model, not its snapshot."""
-    if not model:
-        return ""
-    family = _FAMILY_CACHE.get(model)
-    if family is None:
-        if len(_FAMILY_CACHE) >= 1024:
-            _FAMILY_CACHE.clear()
-        family = _FAMILY_CACHE[model] = _DATE_SUFFIX.sub("", model)
-    return family
-
-
-class Bucket:
-    """One GCRA: ``tat`` is the theoretical arrival time of the next unit."""
-
-    __slots__ = ("per_minute", "rate", "tat", "tau")
-
-    def __init__(self, per_minute: float, burst_seconds: float, now: float) -> None:
-        self.per_minute = float(per_minute)
-        self.rate = self.per_minute / 60.0
-        self.tau = max(burst_seconds, 1.0 / self.rate)  # at least one unit of burst
-        self.tat = now  # starts full
-
-    def retune(self, per_minute: float, burst_seconds: float) -> None:
-        if per_minute != self.per_minute:
-            self.per_minute = float(per_minute)
-            self.rate = self.per_minute / 60.0
-            self.tau = max(burst_seconds, 1.0 / self.rate)
-
-    def allowed_at(self, now: float, cost: float) -> float:
-        span = cost / self.rate
-        tat = self.tat if self.tat > now else now
-        return tat + span - (self.tau if self.tau > span else span)
-
-    def commit(self, start: float, cost: float) -> None:
-        tat = self.tat if self.tat > start else start
-        self.tat = tat + cost / self.rate
-
-    def give_back(self, cost: float) -> None:
-        self.tat -= cost / self.rate
-
-    def available(self, now: float) -> float:
-        return max(0.0, min(self.tau, now + self.tau - self.tat)) * self.rate
-
-    def at_most(self, now: float, remaining: float, reset: Optional[float]) -> None:
-        """The server says only ``remaining`` units are left: never believe in more.
-
-        Only ever lowers what is available (reservations already handed out
-        stay where they are). When the server also says its window is full
-        again in ``reset`` seconds, the next unit is not put off beyond that.
-        """
-        if remaining >= self.available(now):
-            return
-        tat = now + self.tau - remaining / self.rate
-        if reset is not None:
-            tat = min(tat, now + reset + self.tau - 1.0 / self.rate)
-        self.tat = max(self.tat, tat)
-
-
-class Reservation:
-    """What one attempt took: give it back if it is never sent, correct it after.
-
-    A plain slotted class rather than attrs: one is made per attempt.
-    """
-
-    __slots__ = ("family", "granted", "settled", "tokens", "wait")
-
-    def __init__(self, family: str, tokens: int, wait: float, granted: bool = True) -> None:
-        self.family = family
-        self.tokens = tokens
-        self.wait = wait
-        self.granted = granted
-        self.settled = False
-
-    def __repr__(self) -> str:
-        return (
-            f"Reservation(family={self.family!r}, tokens={self.tokens}, wait={self.wait:.3g}, "
-            f"granted={self.granted}, settled={self.settled})"
-        )
 
 
 @attrs.frozen
@@ -145,11 +60,23 @@ class BudgetView:
 
 
 class _Family:
-    __slots__ = ("learned", "learned_at", "nothing_new", "paused_until", "requests", "tokens")
+    __slots__ = (
+        "issued",
+        "issued_tokens",
+        "learned",
+        "learned_at",
+        "nothing_new",
+        "paused_until",
+        "requests",
+        "tokens",
+    )
 
     def __init__(self) -> None:
         self.requests: Optional[Bucket] = None
         self.tokens: Optional[Bucket] = None
+        #: Reservations (and their tokens) handed out so far, for :meth:`Budget.learn`.
+        self.issued = 0
+        self.issued_tokens = 0.0
         self.paused_until = 0.0
         self.learned: Optional[RateLimitInfo] = None
         self.learned_at = 0.0
@@ -249,7 +176,10 @@ class Budget:
                 requests.commit(start, 1)
             if token_bucket is not None and tokens > 0:
                 token_bucket.commit(start, tokens)
-            return Reservation(family, tokens, wait)
+            issued, issued_tokens = state.issued, state.issued_tokens
+            state.issued = issued + 1
+            state.issued_tokens = issued_tokens + tokens
+            return Reservation(family, tokens, wait, True, issued, issued_tokens)
 
     def refund(self, reservation: Reservation) -> None:
         """The attempt was never sent (cancelled while waiting): give everything back."""
@@ -277,13 +207,31 @@ class Budget:
             if bucket is not None:
                 bucket.tat += delta / bucket.rate
 
-    def learn(self, family: str, info: RateLimitInfo) -> None:
-        """Follow what a reply's ``x-ratelimit-*`` headers said (ignored when they said nothing)."""
+    def learn(
+        self, family: str, info: RateLimitInfo, reservation: Optional[Reservation] = None
+    ) -> None:
+        """Follow what a reply's ``x-ratelimit-*`` headers said (ignored when they said nothing).
+
+        The limits set the pace; ``remaining`` only ever lowers what is left.
+        In ``"auto"`` mode the reset times also raise it: a server saying its
+        window is full again in 2 ms has not counted the calls this client
+        believed were using it up (other clients' calls, or a server that is
+        simply not that strict), and pacing against a deficit the server does
+        not see would only idle the client. ``reservation`` is the one this
+        reply answers: the calls reserved after it are counted on top, since
+        the server cannot have seen them yet.
+        """
         if not info.known and info.remaining_requests is None and info.remaining_tokens is None:
             return
         state = self._families.get(family)
         if state is not None and state.learned is info and state.nothing_new:
-            state.learned_at = self.clock()  # the hot path: the same reply as last time
+            # The hot path: the same reply as last time; only the resets move the buckets.
+            if reservation is not None and self.mode == AUTO:
+                with self._lock:
+                    now = state.learned_at = self.clock()
+                    self._catch_up(state, info, reservation, now)
+            else:
+                state.learned_at = self.clock()
             return
         with self._lock:
             state = self._family(family)
@@ -310,6 +258,20 @@ class Budget:
             state.nothing_new = _above_burst(state.requests, info.remaining_requests) and (
                 _above_burst(state.tokens, info.remaining_tokens)
             )
+            if learning and reservation is not None:
+                self._catch_up(state, info, reservation, now)
+
+    @staticmethod
+    def _catch_up(
+        state: _Family, info: RateLimitInfo, reservation: Reservation, now: float
+    ) -> None:
+        requests, tokens = state.requests, state.tokens
+        if requests is not None and info.reset_requests is not None:
+            since = state.issued - reservation.issued - 1
+            requests.catch_up(now, info.reset_requests, since if since > 0 else 0)
+        if tokens is not None and info.reset_tokens is not None:
+            since_tokens = state.issued_tokens - reservation.issued_tokens - reservation.tokens
+            tokens.catch_up(now, info.reset_tokens, since_tokens if since_tokens > 0 else 0.0)
 
     def pause(self, family: str, seconds: float) -> None:
         """A throttling 429: no new reservation in this family starts for ``seconds``.

@@ -141,7 +141,7 @@ class BudgetGuard:
         ticket.sent = True
         family = ticket.reservation.family
         if headers:
-            self.budget.learn(family, read_rate_limits(headers))
+            self.budget.learn(family, read_rate_limits(headers), ticket.reservation)
         pause = throttle_pause(error)
         if pause is not None:
             self.budget.pause(family, pause)

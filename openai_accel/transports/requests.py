@@ -12,6 +12,7 @@ import urllib3
 from .._core.http import Headers, HttpRequest, HttpResponse, StreamingBody
 from .._core.network import NetworkSettings
 from ..errors import APIConnectionError, APITimeoutError
+from ._requests_direct import DirectSender, can_send_directly
 from ._sanitise import redact, with_sanitised_cause
 
 __all__ = ["RequestsTransport"]
@@ -139,6 +140,8 @@ class RequestsTransport:
             if proxies:
                 session.proxies.update(proxies)
         self.session = session
+        #: Sessions made here skip Session.request's per-call merging (_requests_direct).
+        self._direct = DirectSender(session) if self._owns_session else None
         # Streams still being read hold a connection outside the pool; close()
         # must reach them too, or their sockets stay ESTABLISHED until GC.
         self._open_streams: weakref.WeakSet[_RequestsByteStream] = weakref.WeakSet()
@@ -157,17 +160,29 @@ class RequestsTransport:
         body: Any = request.body
         if body is not None and not isinstance(body, bytes):
             body = _BodyReader(body)
+        timeout = (request.timeout.connect, request.timeout.read)
         try:
-            response = self.session.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                data=body,
-                timeout=(request.timeout.connect, request.timeout.read),
-                stream=request.stream,
-                allow_redirects=True,
-                proxies=self._proxies(request.url),
-            )
+            if self._direct is not None and can_send_directly(self.session, body):
+                response = self._direct.send(
+                    request.method,
+                    request.url,
+                    request.headers,
+                    body,
+                    timeout,
+                    request.stream,
+                    self._proxies(request.url),
+                )
+            else:
+                response = self.session.request(
+                    request.method,
+                    request.url,
+                    headers=request.headers,
+                    data=body,
+                    timeout=timeout,
+                    stream=request.stream,
+                    allow_redirects=True,
+                    proxies=self._proxies(request.url),
+                )
             headers = Headers.from_pairs(response.headers.items())
             if request.stream:
                 stream = _RequestsByteStream(response, request)

@@ -6,13 +6,18 @@ import pytest
 
 from openai_accel._core.budget import (
     AUTO_RATE_MARGIN,
+    DEFAULT_BURST_SECONDS,
     MAX_FAMILIES,
     OVERFLOW_FAMILY,
     Budget,
     model_family,
 )
 from openai_accel._core.rate_config import RateLimits
-from openai_accel._core.rate_headers import RateLimitInfo, parse_rate_limit_headers
+from openai_accel._core.rate_headers import (
+    RateLimitInfo,
+    parse_duration,
+    parse_rate_limit_headers,
+)
 
 
 class Clock:
@@ -115,6 +120,53 @@ def test_auto_learns_limit_and_remaining_from_headers():
     view = budget.snapshot()["m"]
     assert view.source == "learned" and view.remaining_requests == 0
     assert view.reset_requests == pytest.approx(0.1)
+
+
+def _bench_like(reset="2ms"):
+    # What a generous account (or a lenient server) says after every call.
+    return RateLimitInfo(
+        limit_requests=600, remaining_requests=599, reset_requests=parse_duration(reset)
+    )
+
+
+def test_auto_follows_a_server_whose_window_is_already_full_again():
+    budget = Budget("auto", clock=Clock())
+    first = budget.reserve("m", 0)
+    budget.learn("m", _bench_like(), first)
+    # 600 a minute: half a second's worth (about 5) at once, then 10 a second...
+    waits = [budget.reserve("m", 0) for _ in range(20)]
+    assert waits[-1].wait > 1.0
+    # ...unless the server, answering the last of them, says it counted nothing:
+    # then the calls reserved since are all that is owed, and the pacing follows it.
+    budget.learn("m", _bench_like(), waits[-1])
+    assert budget.reserve("m", 0).wait == 0.0
+
+
+def test_auto_counts_the_calls_reserved_after_the_one_a_reply_answers():
+    budget = Budget("auto", clock=Clock())
+    budget.learn("m", _bench_like(), budget.reserve("m", 0))
+    answered = budget.reserve("m", 0)
+    for _ in range(20):  # reserved after `answered`: the server has not seen them yet
+        budget.reserve("m", 0)
+    budget.learn("m", _bench_like(), answered)
+    rate = 600 * AUTO_RATE_MARGIN / 60
+    # owed: the server's 2 ms plus those 20; the next one waits its turn after them
+    expected = 0.002 + 21 / rate - DEFAULT_BURST_SECONDS
+    assert budget.reserve("m", 0).wait == pytest.approx(expected)
+
+
+def test_a_reset_never_makes_the_budget_stricter():
+    budget = Budget("auto", clock=Clock())
+    budget.learn("m", _bench_like(), budget.reserve("m", 0))
+    budget.learn("m", _bench_like(reset="1m0s"), budget.reserve("m", 0))
+    assert budget.reserve("m", 0).wait == 0.0  # remaining (599) is what may lower it
+
+
+def test_configured_limits_ignore_the_servers_resets():
+    budget, _ = explicit(rpm=600)
+    waits = [budget.reserve("m", 0) for _ in range(20)]
+    budget.learn("m", _bench_like(), waits[-1])
+    assert budget.reserve("m", 0).wait > 1.0  # a configured budget is a budget
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,124 @@
+"""The arithmetic of one rate budget: a GCRA bucket, a reservation, a model's family.
+
+GCRA (the "generic cell rate algorithm") keeps a token bucket as one
+timestamp, ``tat``, the theoretical arrival time of the next unit: a cost is
+allowed once ``tat`` is no further ahead than the burst tolerance ``tau``.
+Everything here is plain arithmetic on numbers it is given (no clock, no
+lock); :class:`~openai_accel._core.budget.Budget` holds the lock and the time.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Optional
+
+__all__ = ["Bucket", "Reservation", "model_family"]
+
+_DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
+
+
+_FAMILY_CACHE: Dict[str, str] = {}
+
+
+def model_family(model: Optional[str]) -> str:
+    """``gpt-4o-2024-08-06`` -> ``gpt-4o``: OpenAI's limits follow the model, not its snapshot."""
+    if not model:
+        return ""
+    family = _FAMILY_CACHE.get(model)
+    if family is None:
+        if len(_FAMILY_CACHE) >= 1024:
+            _FAMILY_CACHE.clear()
+        family = _FAMILY_CACHE[model] = _DATE_SUFFIX.sub("", model)
+    return family
+
+
+class Bucket:
+    """One GCRA: ``tat`` is the theoretical arrival time of the next unit."""
+
+    __slots__ = ("per_minute", "rate", "tat", "tau")
+
+    def __init__(self, per_minute: float, burst_seconds: float, now: float) -> None:
+        self.per_minute = float(per_minute)
+        self.rate = self.per_minute / 60.0
+        self.tau = max(burst_seconds, 1.0 / self.rate)  # at least one unit of burst
+        self.tat = now  # starts full
+
+    def retune(self, per_minute: float, burst_seconds: float) -> None:
+        if per_minute != self.per_minute:
+            self.per_minute = float(per_minute)
+            self.rate = self.per_minute / 60.0
+            self.tau = max(burst_seconds, 1.0 / self.rate)
+
+    def allowed_at(self, now: float, cost: float) -> float:
+        span = cost / self.rate
+        tat = self.tat if self.tat > now else now
+        return tat + span - (self.tau if self.tau > span else span)
+
+    def commit(self, start: float, cost: float) -> None:
+        tat = self.tat if self.tat > start else start
+        self.tat = tat + cost / self.rate
+
+    def give_back(self, cost: float) -> None:
+        self.tat -= cost / self.rate
+
+    def available(self, now: float) -> float:
+        return max(0.0, min(self.tau, now + self.tau - self.tat)) * self.rate
+
+    def catch_up(self, now: float, reset: float, since: float) -> None:
+        """The server's window is full again in ``reset`` seconds: never believe in less.
+
+        ``since`` units were reserved after the request this reply answers,
+        which the server may not have counted yet. Only ever raises what is
+        available, and never beyond a full bucket.
+        """
+        tat = now + reset + since / self.rate
+        if tat < self.tat:
+            self.tat = tat if tat > now else now
+
+    def at_most(self, now: float, remaining: float, reset: Optional[float]) -> None:
+        """The server says only ``remaining`` units are left: never believe in more.
+
+        Only ever lowers what is available (reservations already handed out
+        stay where they are). When the server also says its window is full
+        again in ``reset`` seconds, the next unit is not put off beyond that.
+        """
+        if remaining >= self.available(now):
+            return
+        tat = now + self.tau - remaining / self.rate
+        if reset is not None:
+            tat = min(tat, now + reset + self.tau - 1.0 / self.rate)
+        self.tat = max(self.tat, tat)
+
+
+class Reservation:
+    """What one attempt took: give it back if it is never sent, correct it after.
+
+    A plain slotted class rather than attrs: one is made per attempt.
+    """
+
+    __slots__ = ("family", "granted", "issued", "issued_tokens", "settled", "tokens", "wait")
+
+    def __init__(
+        self,
+        family: str,
+        tokens: int,
+        wait: float,
+        granted: bool = True,
+        issued: int = 0,
+        issued_tokens: float = 0.0,
+    ) -> None:
+        self.family = family
+        self.tokens = tokens
+        self.wait = wait
+        self.granted = granted
+        self.settled = False
+        #: How many reservations its family had handed out before this one (see
+        #: :meth:`Budget.learn`: the ones after it are not in its reply's headers).
+        self.issued = issued
+        self.issued_tokens = issued_tokens
+
+    def __repr__(self) -> str:
+        return (
+            f"Reservation(family={self.family!r}, tokens={self.tokens}, wait={self.wait:.3g}, "
+            f"granted={self.granted}, settled={self.settled})"
+        )
