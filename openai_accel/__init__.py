@@ -169,6 +169,7 @@ __all__ += [
     "UnknownItem",
 ]
 
+
 def __getattr__(name: str) -> Any:
     module = _LAZY_NAMES.get(name)
     if module is not None:

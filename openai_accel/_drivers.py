@@ -10,7 +10,6 @@ decision lives in the flows (see ``_core/pipeline.py`` and ``_ops/``).
 from __future__ import annotations
 
 import functools
-import inspect
 import threading
 import time
 from typing import (
@@ -28,6 +27,7 @@ from typing import (
 
 from ._core.effects import (
     Acquire,
+    AwaitLatch,
     Emit,
     Flow,
     Invoke,
@@ -39,6 +39,33 @@ from ._core.effects import (
     ToolInvocation,
     ToolOutcome,
     WriteFile,  # files and batch jobs (issue 10)
+)
+from ._driver_support import (
+    GateSlot as _GateSlot,
+)
+from ._driver_support import (
+    await_latch_async as _await_latch_async,
+)
+from ._driver_support import (
+    await_latch_blocking as _await_latch_blocking,
+)
+from ._driver_support import (
+    invoke_async as _invoke_async,
+)
+from ._driver_support import (
+    invoke_blocking as _invoke_blocking,
+)
+from ._driver_support import (
+    is_async_callable as _is_async_callable,
+)
+from ._driver_support import (
+    not_a_stream as _not_a_stream,
+)
+from ._driver_support import (
+    run_coroutine_function as _run_coroutine_function,
+)
+from ._driver_support import (
+    tool_timeout as _tool_timeout,
 )
 from ._fileio import write_atomically
 from ._gates import AsyncGate, ThreadGate
@@ -56,68 +83,6 @@ __all__ = ["AsyncDriver", "AsyncStream", "Stream", "SyncDriver"]
 Y = TypeVar("Y")
 R = TypeVar("R")
 T = TypeVar("T")
-
-
-class _GateSlot:
-    """A held queue place; ``release`` is idempotent so cleanup paths may repeat it."""
-
-    __slots__ = ("_gate",)
-
-    def __init__(self, gate: Any) -> None:
-        self._gate = gate
-
-    def release(self) -> None:
-        gate, self._gate = self._gate, None
-        if gate is not None:
-            gate.release()
-
-
-def _is_async_callable(fn: Callable[..., Any]) -> bool:
-    while isinstance(fn, functools.partial):
-        fn = fn.func
-    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
-        getattr(fn, "__call__", None)  # noqa: B004 - callable objects with async __call__
-    )
-
-
-def _run_coroutine_function(fn: Callable[..., Any], kwargs: Dict[str, Any]) -> Any:
-    """Run an ``async def`` tool from the blocking client: its own loop, in a worker."""
-    import asyncio
-
-    return asyncio.run(fn(**kwargs))
-
-
-def _tool_timeout(invocation: ToolInvocation, timeout: Optional[float]) -> TimeoutError:
-    return TimeoutError(f"tool {invocation.name!r} did not finish within {timeout} s")
-
-
-def _not_a_stream(effect: Emit) -> StreamError:
-    return StreamError(f"a non-streaming flow emitted {type(effect.value).__name__}")
-
-
-def _invoke_blocking(effect: Invoke) -> Any:
-    """Call a caller's function from the blocking client; a coroutine runs on its own loop."""
-    fn = effect.function
-    if _is_async_callable(fn):
-        import asyncio
-
-        return asyncio.run(fn())
-    value = fn()
-    if inspect.iscoroutine(value):
-        import asyncio
-
-        return asyncio.run(value)
-    return value
-
-
-async def _invoke_async(fn: Callable[[], Any]) -> Any:
-    """Await a coroutine function; run a plain one in an executor (it may do blocking I/O)."""
-    if _is_async_callable(fn):
-        return await fn()
-    import asyncio
-
-    value = await asyncio.get_running_loop().run_in_executor(None, fn)
-    return await value if inspect.isawaitable(value) else value
 
 
 class SyncDriver:
@@ -138,6 +103,7 @@ class SyncDriver:
             Invoke: _invoke_blocking,  # sdk branch: token providers
             WriteFile: lambda e: write_atomically(e.path, e.data),  # batch jobs (issue 10)
             Shared: lambda e: e.store.execute(e),  # rate budgets: one Redis round trip
+            AwaitLatch: _await_latch_blocking,  # rate budgets: the first wave
         }
 
     def _acquire(self, effect: Acquire) -> _GateSlot:
@@ -385,6 +351,8 @@ class AsyncDriver:
             return await loop.run_in_executor(None, write_atomically, effect.path, effect.data)
         if kind is Shared:  # rate budgets: one Redis round trip
             return await effect.store.execute_async(effect)
+        if kind is AwaitLatch:  # rate budgets: the first wave
+            return await _await_latch_async(effect)
         raise TypeError(f"unknown effect {effect!r}")
 
     async def run(self, flow: Flow[T]) -> T:

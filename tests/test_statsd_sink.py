@@ -101,8 +101,15 @@ def test_success_lines(listener: socket.socket) -> None:
 
 def test_error_lines(listener: socket.socket) -> None:
     sink = make_sink(listener)
-    sink.emit(metrics(request_type="embedding", success=False, error_type="RateLimitError",
-                      status_code=429, duration=0.5))
+    sink.emit(
+        metrics(
+            request_type="embedding",
+            success=False,
+            error_type="RateLimitError",
+            status_code=429,
+            duration=0.5,
+        )
+    )
     assert received(listener, sink)[0] == [
         "openai_embedding.requests:1|c",
         "openai_embedding.errors:1|c",
@@ -124,9 +131,17 @@ def test_retried_call_lines(listener: socket.socket) -> None:
 
 def test_stream_lines_with_tokens_and_time_to_first_token(listener: socket.socket) -> None:
     sink = make_sink(listener)
-    sink.emit(metrics(request_type="chat_stream", model="gpt-4o", duration=1.5,
-                      time_to_first_token=0.0625, input_tokens=7, output_tokens=30,
-                      total_tokens=37))
+    sink.emit(
+        metrics(
+            request_type="chat_stream",
+            model="gpt-4o",
+            duration=1.5,
+            time_to_first_token=0.0625,
+            input_tokens=7,
+            output_tokens=30,
+            total_tokens=37,
+        )
+    )
     assert received(listener, sink)[0] == [
         "openai_chat_stream.requests:1|c",
         "openai_chat_stream.success:1|c",
@@ -301,8 +316,18 @@ def test_an_object_without_the_methods_is_a_type_error() -> None:
 
 @pytest.mark.parametrize(
     "spec",
-    ["not an address", "localhost", "host:", ":8125", "host:0", "host:65536", "host:80a",
-     "::1:8125", "[::1]", "bad host:8125"],
+    [
+        "not an address",
+        "localhost",
+        "host:",
+        ":8125",
+        "host:0",
+        "host:65536",
+        "host:80a",
+        "::1:8125",
+        "[::1]",
+        "bad host:8125",
+    ],
 )
 def test_a_garbage_spec_is_a_value_error(spec: str) -> None:
     with pytest.raises(ValueError, match="StatsD"):
@@ -353,8 +378,9 @@ def test_a_garbage_env_var_names_the_variable() -> None:
         make_statsd_sink(None, env={ENV_VAR: "nonsense"})
 
 
-def test_os_environ_is_the_default(monkeypatch: pytest.MonkeyPatch,
-                                   listener: socket.socket) -> None:
+def test_os_environ_is_the_default(
+    monkeypatch: pytest.MonkeyPatch, listener: socket.socket
+) -> None:
     monkeypatch.setenv(ENV_VAR, address(listener))
     sink: Optional[StatsDSink] = make_statsd_sink(None)
     assert sink is not None and sink.client._addr == ("127.0.0.1", listener.getsockname()[1])

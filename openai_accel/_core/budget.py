@@ -26,6 +26,7 @@ from typing import Callable, Dict, Mapping, Optional, Tuple, Union
 import attrs
 
 from .gcra import Bucket, Reservation, model_family
+from .latch import Latch
 from .rate_config import AUTO, RateLimits
 from .rate_headers import RateLimitInfo
 
@@ -39,6 +40,9 @@ DEFAULT_BURST_SECONDS = 0.5
 #: reach it bunched together (network, scheduling) still fit, and the headers of
 #: the next replies correct the rest. Configured RateLimits are used as given.
 AUTO_RATE_MARGIN = 0.95
+#: How long the first wave waits for the probe's reply (see ``Budget.reserve``)
+#: before going unpaced: a slow first call must not hold every other for long.
+FIRST_WAVE_WAIT = 5.0
 #: Distinct model families tracked per client; further ones share one budget.
 MAX_FAMILIES = 64
 OVERFLOW_FAMILY = "<other>"
@@ -67,6 +71,9 @@ class _Family:
         "learned_at",
         "nothing_new",
         "paused_until",
+        "probe",
+        "probe_since",
+        "probed",
         "requests",
         "tokens",
     )
@@ -77,6 +84,11 @@ class _Family:
         #: Reservations (and their tokens) handed out so far, for :meth:`Budget.learn`.
         self.issued = 0
         self.issued_tokens = 0.0
+        #: "auto" before any reply: the one call in flight whose reply will tell
+        #: the limits (its latch), and whether such a reply has come.
+        self.probe: Optional[Latch] = None
+        self.probe_since = 0.0
+        self.probed = False
         self.paused_until = 0.0
         self.learned: Optional[RateLimitInfo] = None
         self.learned_at = 0.0
@@ -108,6 +120,8 @@ class Budget:
         if mode != AUTO and not isinstance(mode, RateLimits):
             raise ValueError(f"unknown budget mode {mode!r}")
         self.mode = mode
+        #: "auto": limits come from headers, resets may raise what is available.
+        self._learning = mode == AUTO
         self.clock = clock
         self.burst_seconds = burst_seconds
         self.max_families = max_families
@@ -144,27 +158,66 @@ class Budget:
     # -- decisions -----------------------------------------------------------
 
     def reserve(
-        self, family: str, tokens: int, max_wait: Optional[float] = None, delay: float = 0.0
+        self,
+        family: str,
+        tokens: int,
+        max_wait: Optional[float] = None,
+        delay: float = 0.0,
+        first_wave: bool = True,
     ) -> Reservation:
         """Take one request and ``tokens``; the reservation says how long to wait first.
 
         The attempt goes no earlier than ``delay`` seconds from now (a retry's
         backoff). With ``max_wait`` and a budget wait longer than it (beyond
         ``delay``), nothing is taken and the reservation has ``granted=False``.
+
+        **The first wave.** In ``"auto"`` mode nothing is known before the
+        first reply, and a crowd of calls made at start-up would all go at
+        once (64 at the default concurrency, against a limit of perhaps ten a
+        second). So the first call of a family becomes the *probe*
+        (``reservation.probe``, a latch opened by :meth:`end_probe`) and the
+        calls behind it get a reservation with ``hold`` set and nothing taken:
+        they wait for the latch, then ask again, paced by what the probe's
+        reply taught. ``first_wave=False`` skips this (a caller that waited
+        long enough). A server that sends no headers is probed once, then
+        never paced.
         """
+        # perf: Bucket.allowed_at / commit written out (one call per attempt, not five).
         with self._lock:
             state = self._families.get(family) or self._family(family)
             requests, token_bucket = state.requests, state.tokens
             now = self.clock()
+            probe = None
+            if (
+                first_wave
+                and self._learning
+                and not state.probed
+                and requests is None
+                and token_bucket is None
+            ):  # nothing known yet: one call goes, the rest wait for it
+                probe = state.probe
+                if probe is not None and not probe.is_open:
+                    if now - state.probe_since < FIRST_WAVE_WAIT:
+                        held = Reservation(family, tokens, 0.0)
+                        held.hold, held.settled = probe, True  # nothing taken
+                        return held
+                    probe.open()  # a probe never heard of again: do not hold on to it
+                probe = state.probe = Latch()
+                state.probe_since = now
             start = now + delay
             if state.paused_until > start:
                 start = state.paused_until
             if requests is not None:
-                at = requests.allowed_at(now, 1)
+                span = 1.0 / requests.rate
+                tat = requests.tat if requests.tat > now else now
+                at = tat + span - (requests.tau if requests.tau > span else span)
                 if at > start:
                     start = at
             if token_bucket is not None and tokens > 0:
-                at = token_bucket.allowed_at(now, tokens)
+                token_span = tokens / token_bucket.rate
+                token_tat = token_bucket.tat if token_bucket.tat > now else now
+                tau = token_bucket.tau
+                at = token_tat + token_span - (tau if tau > token_span else token_span)
                 if at > start:
                     start = at
             wait = start - now
@@ -173,16 +226,40 @@ class Budget:
             if max_wait is not None and wait > max_wait + delay:
                 return Reservation(family, tokens, wait, granted=False)
             if requests is not None:
-                requests.commit(start, 1)
+                tat = requests.tat
+                requests.tat = (tat if tat > start else start) + 1.0 / requests.rate
             if token_bucket is not None and tokens > 0:
-                token_bucket.commit(start, tokens)
+                tat = token_bucket.tat
+                token_bucket.tat = (tat if tat > start else start) + tokens / token_bucket.rate
             issued, issued_tokens = state.issued, state.issued_tokens
             state.issued = issued + 1
             state.issued_tokens = issued_tokens + tokens
-            return Reservation(family, tokens, wait, True, issued, issued_tokens)
+            reservation = Reservation(family, tokens, wait, True, issued, issued_tokens)
+            if probe is not None:
+                reservation.probe = probe
+            return reservation
+
+    def end_probe(self, reservation: Reservation, answered: bool = True) -> None:
+        """The probe's attempt is over: wake the first wave (see :meth:`reserve`).
+
+        ``answered`` is False when it never reached the server (cancelled):
+        the next caller becomes the probe instead.
+        """
+        latch: Optional[Latch] = reservation.probe
+        reservation.probe = None
+        if latch is None:
+            return
+        with self._lock:
+            state = self._families.get(reservation.family)
+            if state is not None and state.probe is latch:
+                state.probe = None
+                state.probed = state.probed or answered
+        latch.open()
 
     def refund(self, reservation: Reservation) -> None:
         """The attempt was never sent (cancelled while waiting): give everything back."""
+        if reservation.probe is not None:
+            self.end_probe(reservation, answered=False)
         if not reservation.granted or reservation.settled:
             return
         reservation.settled = True
@@ -200,10 +277,10 @@ class Budget:
         reservation.settled = True
         delta = used_tokens - reservation.tokens
         state = self._families.get(reservation.family)
-        if delta == 0 or (state is not None and state.tokens is None):
-            return  # nothing to correct: no lock taken
+        if delta == 0 or state is None or state.tokens is None:
+            return  # nothing to correct: no lock taken (a family is never forgotten)
         with self._lock:
-            bucket = self._family(reservation.family).tokens
+            bucket = state.tokens
             if bucket is not None:
                 bucket.tat += delta / bucket.rate
 
@@ -221,17 +298,17 @@ class Budget:
         reply answers: the calls reserved after it are counted on top, since
         the server cannot have seen them yet.
         """
-        if not info.known and info.remaining_requests is None and info.remaining_tokens is None:
-            return
         state = self._families.get(family)
         if state is not None and state.learned is info and state.nothing_new:
             # The hot path: the same reply as last time; only the resets move the buckets.
-            if reservation is not None and self.mode == AUTO:
+            if reservation is not None and self._learning:
                 with self._lock:
                     now = state.learned_at = self.clock()
                     self._catch_up(state, info, reservation, now)
             else:
                 state.learned_at = self.clock()
+            return
+        if not info.known and info.remaining_requests is None and info.remaining_tokens is None:
             return
         with self._lock:
             state = self._family(family)
@@ -265,13 +342,26 @@ class Budget:
     def _catch_up(
         state: _Family, info: RateLimitInfo, reservation: Reservation, now: float
     ) -> None:
+        """The server's window is full again in ``reset`` seconds: never believe in less.
+
+        The calls reserved after the one this reply answers may not have been
+        counted by the server yet, so they are owed on top. Only ever raises
+        what is available, and never beyond a full bucket (``tat`` not before
+        now). Bucket arithmetic written out: this runs once per reply.
+        """
         requests, tokens = state.requests, state.tokens
-        if requests is not None and info.reset_requests is not None:
+        reset = info.reset_requests
+        if requests is not None and reset is not None:
             since = state.issued - reservation.issued - 1
-            requests.catch_up(now, info.reset_requests, since if since > 0 else 0)
-        if tokens is not None and info.reset_tokens is not None:
+            tat = now + reset + (since if since > 0 else 0) / requests.rate
+            if tat < requests.tat:
+                requests.tat = tat if tat > now else now
+        reset = info.reset_tokens
+        if tokens is not None and reset is not None:
             since_tokens = state.issued_tokens - reservation.issued_tokens - reservation.tokens
-            tokens.catch_up(now, info.reset_tokens, since_tokens if since_tokens > 0 else 0.0)
+            tat = now + reset + (since_tokens if since_tokens > 0 else 0.0) / tokens.rate
+            if tat < tokens.tat:
+                tokens.tat = tat if tat > now else now
 
     def pause(self, family: str, seconds: float) -> None:
         """A throttling 429: no new reservation in this family starts for ``seconds``.
@@ -283,6 +373,7 @@ class Budget:
             state = self._family(family)
             until = self.clock() + max(0.0, seconds)
             state.paused_until = max(state.paused_until, until)
+            state.probed = True  # the server has answered: the first wave is over
 
     def adopt_rates(self, family: str, rpm: float, tpm: float) -> None:
         """Take the fleet's learnt limits (shared state) where this process knows none yet."""

@@ -21,8 +21,8 @@ import logging
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ..errors import QuotaExceededError, RateLimitError, RateLimitTimeoutError
-from .budget import Budget, Reservation, model_family
-from .effects import Flow, sleep
+from .budget import FIRST_WAVE_WAIT, Budget, Reservation, model_family
+from .effects import Flow, await_latch, sleep
 from .rate_headers import RateLimitInfo, parse_rate_limit_headers
 from .request import ApiCall
 from .token_estimate import TokenCounter, estimate_tokens
@@ -34,7 +34,11 @@ logger = logging.getLogger("openai_accel")
 
 def used_tokens(usage: Any) -> Optional[int]:
     """``usage.total_tokens`` (or prompt + completion) of a reply; None when absent."""
-    if type(usage) is not dict and not isinstance(usage, Mapping):
+    if type(usage) is dict:
+        total = usage.get("total_tokens")
+        if type(total) is int:
+            return total  # perf: what every reply says
+    elif not isinstance(usage, Mapping):
         return None
     total = usage.get("total_tokens")
     if type(total) is int:
@@ -67,6 +71,11 @@ class Ticket:
     def settle(self, usage: Any) -> None:
         self.guard.settle(self, used_tokens(usage))
 
+    def abandon(self) -> None:
+        """The attempt ended without a reply to learn from (cancelled while sending)."""
+        if self.reservation.probe is not None:
+            self.guard.budget.end_probe(self.reservation, answered=False)
+
 
 class BudgetGuard:
     """The client's budget as the pipeline sees it. Subclassed for shared (Redis) state."""
@@ -93,11 +102,35 @@ class BudgetGuard:
         ``delay`` is the retry backoff still to wait: the attempt is reserved
         for then, and one Sleep covers both waits.
         """
+        # perf: the in-process path in one generator (no nested flows unless it waits).
+        budget = self.budget
         family = model_family(call.model)
-        return (yield from self._admit_locally(family, self.estimate(call), delay))
+        tokens = estimate_tokens(call.json, self.token_counter)
+        reservation = budget.reserve(family, tokens, self.timeout, delay)
+        if reservation.hold is not None:  # the first wave: wait for the probe's reply
+            return (yield from self._admit_locally(family, tokens, delay, reservation))
+        ticket = Ticket(self, reservation)
+        ticket.provisional = not budget.is_pacing(family)
+        if reservation.wait > 0 or not reservation.granted:
+            yield from self._wait(ticket)
+        return ticket
 
-    def _admit_locally(self, family: str, tokens: int, delay: float) -> Flow[Ticket]:
-        reservation = self.budget.reserve(family, tokens, self.timeout, delay)
+    def _admit_locally(
+        self, family: str, tokens: int, delay: float, reservation: Optional[Reservation] = None
+    ) -> Flow[Ticket]:
+        if reservation is None:
+            reservation = self.budget.reserve(family, tokens, self.timeout, delay)
+        waited = 0.0
+        while reservation.hold is not None:
+            # The first wave waits for the probe's reply, then asks again; past
+            # FIRST_WAVE_WAIT (a slow probe) it goes unpaced, as before any header.
+            limit = FIRST_WAVE_WAIT if self.timeout is None else min(self.timeout, FIRST_WAVE_WAIT)
+            started = self.budget.clock()
+            opened = yield from await_latch(reservation.hold, max(0.0, limit - waited))
+            waited += self.budget.clock() - started
+            reservation = self.budget.reserve(
+                family, tokens, self.timeout, delay, first_wave=opened and waited < limit
+            )
         ticket = Ticket(self, reservation)
         ticket.provisional = not self.budget.is_pacing(family)
         return (yield from self._wait(ticket))
@@ -139,12 +172,15 @@ class BudgetGuard:
     ) -> Flow[None]:
         """After an attempt's reply: learn the limits; a throttling 429 pauses the family."""
         ticket.sent = True
-        family = ticket.reservation.family
+        reservation = ticket.reservation
         if headers:
-            self.budget.learn(family, read_rate_limits(headers), ticket.reservation)
-        pause = throttle_pause(error)
-        if pause is not None:
-            self.budget.pause(family, pause)
+            self.budget.learn(reservation.family, read_rate_limits(headers), reservation)
+        if error is not None:
+            pause = throttle_pause(error)
+            if pause is not None:
+                self.budget.pause(reservation.family, pause)
+        if reservation.probe is not None:  # learnt (or nothing to learn): the wave may go
+            self.budget.end_probe(reservation)
         return
         yield  # a flow: the shared subclass reports through an effect
 
@@ -180,8 +216,7 @@ def read_rate_limits(headers: Mapping[str, str]) -> RateLimitInfo:
     from one reply to the next (often the remaining counts too), and a dict
     lookup is much cheaper than parsing six values again.
     """
-    get = headers.get
-    key = tuple(get(name) for name in _HEADER_NAMES)
+    key = tuple(map(headers.get, _HEADER_NAMES))  # perf: no generator frame per reply
     if key == _NOTHING_SAID:
         return _UNKNOWN
     info = _READ_CACHE.get(key)

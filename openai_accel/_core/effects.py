@@ -313,3 +313,30 @@ class Shared(FrozenValue):
 
 def shared(store: Any, script: Any, keys: Sequence[str], args: Sequence[Any]) -> Flow[Any]:
     return (yield Shared(store, script, keys, args))
+
+
+# -- rate budgets: the first wave waits for the first reply ---------------------
+
+
+class AwaitLatch(FrozenValue):
+    """Wait (not busy) until ``latch`` opens, at most ``timeout`` seconds.
+
+    The result is True when it opened, False when the time ran out. The
+    blocking driver parks the thread on an Event, the asyncio driver the task
+    on a Future; either way a cancelled wait leaves nothing behind.
+    """
+
+    __slots__ = ("latch", "timeout")
+    latch: Any
+    timeout: float
+
+    def __init__(self, latch: Any, timeout: float) -> None:
+        set_frozen(self, "latch", latch)
+        set_frozen(self, "timeout", timeout)
+
+
+def await_latch(latch: Any, timeout: float) -> Flow[bool]:
+    return cast(bool, (yield AwaitLatch(latch, timeout)))
+
+
+__all__ += ["AwaitLatch", "await_latch"]

@@ -10,7 +10,7 @@ lock); :class:`~openai_accel._core.budget.Budget` holds the lock and the time.
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 __all__ = ["Bucket", "Reservation", "model_family"]
 
@@ -64,17 +64,6 @@ class Bucket:
     def available(self, now: float) -> float:
         return max(0.0, min(self.tau, now + self.tau - self.tat)) * self.rate
 
-    def catch_up(self, now: float, reset: float, since: float) -> None:
-        """The server's window is full again in ``reset`` seconds: never believe in less.
-
-        ``since`` units were reserved after the request this reply answers,
-        which the server may not have counted yet. Only ever raises what is
-        available, and never beyond a full bucket.
-        """
-        tat = now + reset + since / self.rate
-        if tat < self.tat:
-            self.tat = tat if tat > now else now
-
     def at_most(self, now: float, remaining: float, reset: Optional[float]) -> None:
         """The server says only ``remaining`` units are left: never believe in more.
 
@@ -96,7 +85,17 @@ class Reservation:
     A plain slotted class rather than attrs: one is made per attempt.
     """
 
-    __slots__ = ("family", "granted", "issued", "issued_tokens", "settled", "tokens", "wait")
+    __slots__ = (
+        "family",
+        "granted",
+        "hold",
+        "issued",
+        "issued_tokens",
+        "probe",
+        "settled",
+        "tokens",
+        "wait",
+    )
 
     def __init__(
         self,
@@ -116,6 +115,11 @@ class Reservation:
         #: :meth:`Budget.learn`: the ones after it are not in its reply's headers).
         self.issued = issued
         self.issued_tokens = issued_tokens
+        #: The first wave (see ``Budget.reserve``): ``probe`` is the latch this
+        #: call opens when its reply comes; ``hold`` the one it must wait for
+        #: before asking again (nothing was taken).
+        self.probe: Optional[Any] = None
+        self.hold: Optional[Any] = None
 
     def __repr__(self) -> str:
         return (

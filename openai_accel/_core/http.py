@@ -30,6 +30,11 @@ class Headers(Dict[str, str]):
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[Tuple[str, str]]) -> Headers:
+        """Lower-cased names; a repeated header's values joined with ", " (RFC 9110)."""
+        pairs = list(pairs)
+        headers = cls({name.lower(): value for name, value in pairs})
+        if len(headers) == len(pairs):  # perf: the usual case, no name repeated
+            return headers
         headers = cls()
         for name, value in pairs:
             key = name.lower()

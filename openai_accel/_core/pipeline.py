@@ -124,6 +124,8 @@ def _attempt(
         return None, None, exc
     except BaseException:
         slot.release()
+        if ticket is not None:
+            ticket.abandon()
         raise
     if response.status < 400:
         return response, slot, None

@@ -195,6 +195,8 @@ class SharedBudgetGuard(BudgetGuard):
         pause = throttle_pause(error)
         if pause is not None:
             self.budget.pause(family, pause)
+        if ticket.reservation.probe is not None:  # the in-process fallback's first wave
+            self.budget.end_probe(ticket.reservation)
         if not ticket.shared:
             return
         probe = isinstance(ticket, SharedTicket) and ticket.probe

@@ -111,11 +111,16 @@ def _count_all(texts: Iterable[str], counter: TokenCounter, model: Optional[str]
     return sum(int(counter(text, model)) for text in texts)
 
 
+def _is_count(value: Any) -> bool:
+    """An int subclass other than bool (the fast paths check ``type(v) is int`` first)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _output_cap(body: Mapping[str, Any]) -> Optional[int]:
     for name in _OUTPUT_CAPS:
         value = body.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value
+        if value is not None and (type(value) is int or _is_count(value)) and value >= 0:
+            return int(value)
     return None
 
 
@@ -140,16 +145,18 @@ def estimate_tokens(
     if not body:
         return 0
     count = counter or heuristic_count
-    model = body.get("model") if isinstance(body.get("model"), str) else None
+    model = body.get("model")
+    if type(model) is not str:
+        model = None
     messages = body.get("messages")
-    if isinstance(messages, list):  # chat
+    if type(messages) is list or isinstance(messages, list):  # chat
         prompt = _chat_prompt(messages, counter, model)
         if body.get("tools"):
             prompt += _count_all([repr(body["tools"])], count, model)
         raw_n = body.get("n")
-        n = raw_n if isinstance(raw_n, int) and not isinstance(raw_n, bool) else 1
+        n = 1 if raw_n is None or not (type(raw_n) is int or _is_count(raw_n)) else raw_n
         cap = _output_cap(body)
-        return prompt + max(1, n) * (DEFAULT_OUTPUT_TOKENS if cap is None else cap)
+        return prompt + (n if n > 1 else 1) * (DEFAULT_OUTPUT_TOKENS if cap is None else cap)
     if "input" in body:  # embeddings, moderations, responses
         prompt = _count_all(_texts(body["input"]), count, model) + _token_ids(body["input"])
         cap = _output_cap(body)

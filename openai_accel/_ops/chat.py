@@ -325,9 +325,7 @@ def stream_chat(
         raise
     finally:
         exchange.close()
-    finish_ok(
-        ctx, exchange, usage=final.raw.get("usage"), response_size=received, reply=final.raw
-    )
+    finish_ok(ctx, exchange, usage=final.raw.get("usage"), response_size=received, reply=final.raw)
     return final
 
 

@@ -19,13 +19,17 @@ import threading
 from typing import Any, AsyncGenerator, AsyncIterator, Dict, List, Optional
 
 import aiohttp
+import yarl
 
-from .._core.http import Headers, HttpRequest, HttpResponse, StreamingBody
+from .._core.http import Headers, HttpRequest, HttpResponse, StreamingBody, Timeout
 from .._core.network import NetworkSettings
 from ..errors import APIConnectionError, APITimeoutError
 from ._sanitise import redact, with_sanitised_cause
 
 __all__ = ["AiohttpTransport"]
+
+#: Distinct URLs and timeouts remembered per transport (a client uses a handful).
+_CACHE_SIZE = 256
 
 
 def _translate(exc: BaseException, request: HttpRequest) -> APIConnectionError:
@@ -156,6 +160,8 @@ class AiohttpTransport:
         self._cafile = network.ca_bundle if ssl is None and network is not None else None
         self._sessions: Dict[asyncio.AbstractEventLoop, _LoopSession] = {}
         self._lock = threading.Lock()  # loops in several threads may add sessions at once
+        self._timeouts: Dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._urls: Dict[str, yarl.URL] = {}
 
     @property
     def _session(self) -> Optional[aiohttp.ClientSession]:
@@ -197,6 +203,24 @@ class AiohttpTransport:
             old.close_from_elsewhere()
         return session
 
+    def _timeout_for(self, limits: Timeout) -> aiohttp.ClientTimeout:
+        """aiohttp's timeout for ``limits``, built once (perf: an attrs instance per call)."""
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=limits.connect, sock_read=limits.read
+        )
+        if len(self._timeouts) >= _CACHE_SIZE:
+            self._timeouts.clear()
+        self._timeouts[limits] = timeout
+        return timeout
+
+    def _url_for(self, url: str) -> yarl.URL:
+        """The parsed URL, once per URL string: aiohttp would parse the str on every call."""
+        parsed = yarl.URL(url)
+        if len(self._urls) >= _CACHE_SIZE:
+            self._urls.clear()
+        self._urls[url] = parsed
+        return parsed
+
     def _proxy(self, url: str) -> Optional[str]:
         return self._network.proxy_for(url) if self._network is not None else None
 
@@ -206,14 +230,17 @@ class AiohttpTransport:
         body: Any = request.body
         if body is not None and not isinstance(body, bytes):
             body = _body_chunks(body)
-        timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=request.timeout.connect, sock_read=request.timeout.read
-        )
+        timeout = self._timeouts.get(request.timeout)
+        if timeout is None:
+            timeout = self._timeout_for(request.timeout)
+        url = self._urls.get(request.url)
+        if url is None:
+            url = self._url_for(request.url)
         failure: Optional[APIConnectionError] = None
         try:
             response = await session.request(
                 request.method,
-                request.url,
+                url,
                 headers=request.headers,
                 data=body,
                 timeout=timeout,

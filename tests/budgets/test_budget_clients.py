@@ -174,6 +174,19 @@ def _run_concurrently(api, calls, **options):
     return results
 
 
+def test_the_first_wave_waits_for_the_first_reply_instead_of_storming(make_api, openai_emulator):
+    """30 calls at once on a fresh client, a limit of 10 a second: not one 429.
+
+    Without the probe they would all go before any header arrives (the
+    default concurrency is 64), and two thirds would be refused.
+    """
+    openai_emulator.set_rate_limits(requests_per_minute=600)
+    api = make_api(max_retries=0)
+    results = _run_concurrently(api, 30)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert openai_emulator.rate_limit_rejections == 0
+
+
 def test_auto_paces_300_concurrent_calls_within_the_servers_10_per_second(openai_emulator):
     """The headline: learnt limits, few 429s, the limit well used; without it, a storm.
 
@@ -181,15 +194,9 @@ def test_auto_paces_300_concurrent_calls_within_the_servers_10_per_second(openai
     per key and model), so the 30 s this needs are paid once.
     """
     openai_emulator.set_rate_limits(requests_per_minute=600)  # 10 requests a second
-    # "auto" enforces nothing until the first replies tell the limits, so the
-    # first wave (max_concurrent_requests calls) goes out unpaced: kept at 10
-    # here, as a cautious fleet would set it (docs/fleet.md, "The first wave").
-    base = {
-        **TEST_CLIENT_OPTIONS,
-        "base_url": openai_emulator.base_url,
-        "queue_size": 300,
-        "max_concurrent_requests": 10,
-    }
+    # Default concurrency (64): the first wave waits for the first reply
+    # (docs/fleet.md, "The first wave") instead of going out unpaced.
+    base = {**TEST_CLIENT_OPTIONS, "base_url": openai_emulator.base_url, "queue_size": 300}
     stormy = Harness("sync", **{**base, "rate_limits": False, "max_retries": 1})
     storm = _run_concurrently(stormy, 60)
     stormy.close()

@@ -140,7 +140,11 @@ def gated_handler():
 def test_sync_queue_two_running_one_waiting_rest_refused():
     handler, release, _entered = gated_handler()
     client = OpenAI(
-        api_key="sk-x", transport=MockTransport(handler), max_concurrent_requests=2, queue_size=1
+        api_key="sk-x",
+        transport=MockTransport(handler),
+        max_concurrent_requests=2,
+        queue_size=1,
+        rate_limits=False,  # the queue alone: no first wave held back by the rate budget
     )
     results, errors = [], []
 
@@ -187,6 +191,7 @@ def test_async_queue_counts_fifo_and_cancellation_frees_a_place():
             transport=AsyncMockTransport(handler),
             max_concurrent_requests=2,
             queue_size=2,
+            rate_limits=False,  # the queue alone: no first wave held back by the rate budget
         )
         tasks = [
             asyncio.ensure_future(client.chat("Hi", extra_headers={"X-N": str(i)}))
@@ -274,7 +279,12 @@ def test_sync_client_is_safe_from_sixteen_threads():
 
 def test_queue_timeout_bounds_the_wait_for_a_place():
     handler, release, _entered = gated_handler()
-    client = OpenAI(api_key="sk-x", transport=MockTransport(handler), max_concurrent_requests=1)
+    client = OpenAI(
+        api_key="sk-x",
+        transport=MockTransport(handler),
+        max_concurrent_requests=1,
+        rate_limits=False,  # the queue alone: no first wave held back by the rate budget
+    )
     holder = threading.Thread(target=client.chat, args=("Hi",))
     holder.start()
     deadline = time.monotonic() + 5

@@ -91,8 +91,9 @@ def recorder_with_clocks(
 ) -> Tuple[MetricsRecorder, FakeClock, FakeClock]:
     mono = FakeClock(50.0)
     wall = FakeClock(1_700_000_000.0)
-    rec = MetricsRecorder(store if store is not None else MetricsStore(clock=mono), sinks,
-                          clock=mono, wall_clock=wall)
+    rec = MetricsRecorder(
+        store if store is not None else MetricsStore(clock=mono), sinks, clock=mono, wall_clock=wall
+    )
     return rec, mono, wall
 
 
@@ -359,11 +360,18 @@ def test_summary_latency_percentiles_per_type() -> None:
 
 
 def test_summary_counts_errors_and_error_rate() -> None:
-    records = [record("1"), record("2"), record("3", success=False, error_type="APITimeoutError"),
-               record("4", success=False, error_type="APITimeoutError")]
+    records = [
+        record("1"),
+        record("2"),
+        record("3", success=False, error_type="APITimeoutError"),
+        record("4", success=False, error_type="APITimeoutError"),
+    ]
     stats = summarize(records, 3600.0)["overall"]
     assert (stats["count"], stats["successes"], stats["errors"], stats["error_rate"]) == (
-        4, 2, 2, 0.5
+        4,
+        2,
+        2,
+        0.5,
     )
     assert stats["errors_by_type"] == {"APITimeoutError": 2}
 

@@ -112,14 +112,21 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
     with d.log.open("wb") as log:
         proc = subprocess.Popen(
             [node, str(STATS_JS), str(config_path)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
-        _wait_for(lambda: "health: up" in d.command("health", timeout=0.5), START_TIMEOUT,
-                  "management port did not answer", d.log)
+        _wait_for(
+            lambda: "health: up" in d.command("health", timeout=0.5),
+            START_TIMEOUT,
+            "management port did not answer",
+            d.log,
+        )
         # The UDP socket binds asynchronously: probe until a line is counted.
         probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
+
             def probe_seen() -> bool:
                 probe.sendto(b"openai_probe.ready:1|c", ("127.0.0.1", d.udp_port))
                 return "openai_probe.ready" in d.counters()
@@ -138,8 +145,9 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
 
 
 def _request(**fields: Any) -> RequestMetrics:
-    base: Dict[str, Any] = dict(request_id="r", request_type="chat", start_time=0.0,
-                                success=True, model="gpt-4o-mini")
+    base: Dict[str, Any] = dict(
+        request_id="r", request_type="chat", start_time=0.0, success=True, model="gpt-4o-mini"
+    )
     base.update(fields)
     return RequestMetrics(**base)
 
@@ -150,13 +158,24 @@ def test_daemon_aggregates_what_the_sink_sent(daemon: Daemon) -> None:
     sink.emit(_request(duration=0.25, input_tokens=10, output_tokens=5, total_tokens=15))
     sink.emit(_request(duration=0.5, input_tokens=20, output_tokens=7, total_tokens=27))
     sink.emit(_request(duration=0.125, success=False, error_type="RateLimitError", retry_count=2))
-    sink.emit(_request(request_type="chat_stream", model="gpt-4o", duration=1.5,
-                       time_to_first_token=0.0625, total_tokens=40))
+    sink.emit(
+        _request(
+            request_type="chat_stream",
+            model="gpt-4o",
+            duration=1.5,
+            time_to_first_token=0.0625,
+            total_tokens=40,
+        )
+    )
     sink.gauge(GAUGE_QUEUE_RUNNING, 3)
     sink.gauge(GAUGE_BREAKER_STATE, 1)
 
-    _wait_for(lambda: daemon.counters().get("openai_chat_stream.model.gpt-4o.requests") == 1.0,
-              READ_TIMEOUT, "did not count the last request", daemon.log)
+    _wait_for(
+        lambda: daemon.counters().get("openai_chat_stream.model.gpt-4o.requests") == 1.0,
+        READ_TIMEOUT,
+        "did not count the last request",
+        daemon.log,
+    )
     counters = daemon.counters()
     expected = {
         "openai_chat.requests": 3,
