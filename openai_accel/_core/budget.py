@@ -182,7 +182,9 @@ class Budget:
         long enough). A server that sends no headers is probed once, then
         never paced.
         """
-        # perf: Bucket.allowed_at / commit written out (one call per attempt, not five).
+        # GCRA, written out (perf: one call per attempt): a cost spans cost/rate
+        # seconds; it may start once tat + span - max(tau, span) has come, and
+        # taking it moves tat (never before the start) on by the span.
         with self._lock:
             state = self._families.get(family) or self._family(family)
             requests, token_bucket = state.requests, state.tokens

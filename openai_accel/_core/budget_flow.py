@@ -34,11 +34,7 @@ logger = logging.getLogger("openai_accel")
 
 def used_tokens(usage: Any) -> Optional[int]:
     """``usage.total_tokens`` (or prompt + completion) of a reply; None when absent."""
-    if type(usage) is dict:
-        total = usage.get("total_tokens")
-        if type(total) is int:
-            return total  # perf: what every reply says
-    elif not isinstance(usage, Mapping):
+    if type(usage) is not dict and not isinstance(usage, Mapping):
         return None
     total = usage.get("total_tokens")
     if type(total) is int:
@@ -109,10 +105,14 @@ class BudgetGuard:
         reservation = budget.reserve(family, tokens, self.timeout, delay)
         if reservation.hold is not None:  # the first wave: wait for the probe's reply
             return (yield from self._admit_locally(family, tokens, delay, reservation))
-        ticket = Ticket(self, reservation)
-        ticket.provisional = not budget.is_pacing(family)
+        ticket = self._ticket(reservation)
         if reservation.wait > 0 or not reservation.granted:
             yield from self._wait(ticket)
+        return ticket
+
+    def _ticket(self, reservation: Reservation) -> Ticket:
+        ticket = Ticket(self, reservation)
+        ticket.provisional = not self.budget.is_pacing(reservation.family)
         return ticket
 
     def _admit_locally(
@@ -131,9 +131,7 @@ class BudgetGuard:
             reservation = self.budget.reserve(
                 family, tokens, self.timeout, delay, first_wave=opened and waited < limit
             )
-        ticket = Ticket(self, reservation)
-        ticket.provisional = not self.budget.is_pacing(family)
-        return (yield from self._wait(ticket))
+        return (yield from self._wait(self._ticket(reservation)))
 
     def recheck(self, ticket: Ticket) -> Flow[None]:
         """A call admitted before the limits were known asks again once it holds a slot.
@@ -171,18 +169,24 @@ class BudgetGuard:
         self, ticket: Ticket, headers: Optional[Mapping[str, str]], error: Optional[BaseException]
     ) -> Flow[None]:
         """After an attempt's reply: learn the limits; a throttling 429 pauses the family."""
+        self._learn_from(ticket, headers, error)
+        return
+        yield  # a flow: the shared subclass reports through an effect
+
+    def _learn_from(
+        self, ticket: Ticket, headers: Optional[Mapping[str, str]], error: Optional[BaseException]
+    ) -> Optional[float]:
+        """The in-process part of ``observe``; returns the throttling pause, if any."""
         ticket.sent = True
         reservation = ticket.reservation
         if headers:
             self.budget.learn(reservation.family, read_rate_limits(headers), reservation)
-        if error is not None:
-            pause = throttle_pause(error)
-            if pause is not None:
-                self.budget.pause(reservation.family, pause)
+        pause = None if error is None else throttle_pause(error)
+        if pause is not None:
+            self.budget.pause(reservation.family, pause)
         if reservation.probe is not None:  # learnt (or nothing to learn): the wave may go
             self.budget.end_probe(reservation)
-        return
-        yield  # a flow: the shared subclass reports through an effect
+        return pause
 
     # -- plain calls ---------------------------------------------------------
 

@@ -49,15 +49,6 @@ class Bucket:
             self.rate = self.per_minute / 60.0
             self.tau = max(burst_seconds, 1.0 / self.rate)
 
-    def allowed_at(self, now: float, cost: float) -> float:
-        span = cost / self.rate
-        tat = self.tat if self.tat > now else now
-        return tat + span - (self.tau if self.tau > span else span)
-
-    def commit(self, start: float, cost: float) -> None:
-        tat = self.tat if self.tat > start else start
-        self.tat = tat + cost / self.rate
-
     def give_back(self, cost: float) -> None:
         self.tat -= cost / self.rate
 

@@ -34,7 +34,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from ..errors import CircuitOpenError
 from .breaker import CircuitBreakerProtocol, counts_as_failure
 from .budget import Budget, Reservation, model_family
-from .budget_flow import BudgetGuard, Ticket, read_rate_limits, throttle_pause
+from .budget_flow import BudgetGuard, Ticket
 from .effects import Flow, shared
 from .request import ApiCall
 from .shared_scripts import (
@@ -188,15 +188,8 @@ class SharedBudgetGuard(BudgetGuard):
     def observe(
         self, ticket: Ticket, headers: Optional[Mapping[str, str]], error: Optional[BaseException]
     ) -> Flow[None]:
-        ticket.sent = True
+        pause = self._learn_from(ticket, headers, error)
         family = ticket.reservation.family
-        if headers:
-            self.budget.learn(family, read_rate_limits(headers), ticket.reservation)
-        pause = throttle_pause(error)
-        if pause is not None:
-            self.budget.pause(family, pause)
-        if ticket.reservation.probe is not None:  # the in-process fallback's first wave
-            self.budget.end_probe(ticket.reservation)
         if not ticket.shared:
             return
         probe = isinstance(ticket, SharedTicket) and ticket.probe

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
 from .._core.chat_stream import ChatStreamAccumulator
@@ -19,7 +19,7 @@ from .._core.pipeline import (
     read_stream,
     stream_broke_off,
 )
-from .._core.request import ApiCall, split_options
+from .._core.request import ApiCall, CallOptions, split_options
 from .._core.sse import JSONStreamDecoder
 from .._core.structured import chat_structured, parse_chat
 from ..errors import APIConnectionError, BadRequestError, InvalidResponseError, StreamError
@@ -188,6 +188,35 @@ def _parse_chat(data: Any, exchange: Exchange) -> ChatResponse:
     )
 
 
+def _prepare(
+    ctx: ClientCore,
+    messages: Messages,
+    model: str,
+    temperature: Optional[float],
+    max_tokens: Optional[int],
+    tools: Optional[Sequence[Tool]],
+    tool_choice: Any,
+    extra: Dict[str, Any],
+    *,
+    streaming: bool,
+) -> Tuple[CallOptions, Any, Dict[str, Any]]:
+    """What ``chat`` and ``stream_chat`` both do first: (call options, structured type, body)."""
+    options, body_extra = split_options(extra)
+    structured = chat_structured(body_extra)  # response_format=SomeClass (responses)
+    _refuse_stream_flag(body_extra, streaming=streaming)
+    body = chat_body(
+        messages,
+        model,
+        temperature,
+        max_tokens,
+        tools,
+        tool_choice,
+        body_extra,
+        openai_endpoint=_is_openai_endpoint(ctx.config.base_url),
+    )
+    return options, structured, body
+
+
 def chat(
     ctx: ClientCore,
     /,
@@ -210,18 +239,8 @@ def chat(
     or a TypedDict: a strict JSON schema is derived from it and the answer is
     parsed into ``.parsed`` (see structured outputs in the docs).
     """
-    options, body_extra = split_options(extra)
-    structured = chat_structured(body_extra)  # response_format=SomeClass (responses)
-    _refuse_stream_flag(body_extra, streaming=False)
-    body = chat_body(
-        messages,
-        model,
-        temperature,
-        max_tokens,
-        tools,
-        tool_choice,
-        body_extra,
-        openai_endpoint=_is_openai_endpoint(ctx.config.base_url),
+    options, structured, body = _prepare(
+        ctx, messages, model, temperature, max_tokens, tools, tool_choice, extra, streaming=False
     )
     call = ApiCall(ENDPOINTS["chat"], options, json=body, model=model)
     if structured is not None:
@@ -253,18 +272,8 @@ def stream_chat(
     A stream that ends without ``[DONE]`` raises ``StreamError``. Close the
     stream (or use it as a context manager) to stop early.
     """
-    options, body_extra = split_options(extra)
-    structured = chat_structured(body_extra)  # response_format=SomeClass (responses)
-    _refuse_stream_flag(body_extra, streaming=True)
-    body = chat_body(
-        messages,
-        model,
-        temperature,
-        max_tokens,
-        tools,
-        tool_choice,
-        body_extra,
-        openai_endpoint=_is_openai_endpoint(ctx.config.base_url),
+    options, structured, body = _prepare(
+        ctx, messages, model, temperature, max_tokens, tools, tool_choice, extra, streaming=True
     )
     body["stream"] = True
     body.setdefault("stream_options", {"include_usage": True})
