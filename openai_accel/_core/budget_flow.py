@@ -18,7 +18,7 @@ and in the pipeline's slot acquisition).
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from ..errors import QuotaExceededError, RateLimitError, RateLimitTimeoutError
 from .budget import FIRST_WAVE_WAIT, Budget, Reservation, model_family
@@ -30,6 +30,10 @@ from .token_estimate import TokenCounter, estimate_tokens
 __all__ = ["BudgetGuard", "Ticket", "used_tokens"]
 
 logger = logging.getLogger("openai_accel")
+
+#: What the pipeline holds per attempt: the budget's reservation, which also
+#: carries the attempt's bookkeeping (``sent``, ``provisional``, ``shared``).
+Ticket = Reservation
 
 
 def used_tokens(usage: Any) -> Optional[int]:
@@ -45,36 +49,14 @@ def used_tokens(usage: Any) -> Optional[int]:
     return sum(numbers) if numbers else None
 
 
-class Ticket:
-    """One attempt's reservation; knows how to give itself back or be corrected."""
-
-    __slots__ = ("guard", "provisional", "reservation", "sent", "shared")
-
-    def __init__(self, guard: BudgetGuard, reservation: Reservation, shared: bool = False) -> None:
-        self.guard = guard
-        self.reservation = reservation
-        self.sent = False
-        self.shared = shared
-        #: Admitted while the limits were unknown ("auto" before any header):
-        #: checked again once it holds its queue slot (see ``recheck``).
-        self.provisional = False
-
-    def give_back(self) -> None:
-        """Undo the reservation of an attempt that never reached the server."""
-        if not self.sent:
-            self.guard.give_back(self)
-
-    def settle(self, usage: Any) -> None:
-        self.guard.settle(self, used_tokens(usage))
-
-    def abandon(self) -> None:
-        """The attempt ended without a reply to learn from (cancelled while sending)."""
-        if self.reservation.probe is not None:
-            self.guard.budget.end_probe(self.reservation, answered=False)
-
-
 class BudgetGuard:
-    """The client's budget as the pipeline sees it. Subclassed for shared (Redis) state."""
+    """The client's budget as the pipeline sees it. Subclassed for shared (Redis) state.
+
+    Per attempt the pipeline calls :meth:`take` (a plain call; a flow only
+    when the attempt must wait), :meth:`observe` after the reply and
+    :meth:`settle` once ``usage`` is read. perf: most attempts never wait,
+    and running a generator per step cost more than the bookkeeping itself.
+    """
 
     def __init__(
         self,
@@ -90,33 +72,39 @@ class BudgetGuard:
     def estimate(self, call: ApiCall) -> int:
         return estimate_tokens(call.json, self.token_counter)
 
-    # -- flows the pipeline runs --------------------------------------------
+    # -- what the pipeline runs ----------------------------------------------
 
-    def admit(self, call: ApiCall, delay: float = 0.0) -> Flow[Ticket]:
-        """Reserve for one attempt and wait (not busy) until the budget allows it.
+    def take(self, call: ApiCall, delay: float = 0.0) -> Union[Ticket, Flow[Ticket]]:
+        """Reserve for one attempt: the ticket when it may go at once, else a flow to run.
 
         ``delay`` is the retry backoff still to wait: the attempt is reserved
-        for then, and one Sleep covers both waits.
+        for then, and one Sleep covers both waits. The flow (``yield from``
+        it) waits, not busy, until the budget allows the attempt, or raises
+        :class:`RateLimitTimeoutError`.
         """
-        # perf: the in-process path in one generator (no nested flows unless it waits).
-        budget = self.budget
-        family = model_family(call.model)
-        tokens = estimate_tokens(call.json, self.token_counter)
-        reservation = budget.reserve(family, tokens, self.timeout, delay)
+        reservation = self.budget.reserve(
+            model_family(call.model),
+            estimate_tokens(call.json, self.token_counter),
+            self.timeout,
+            delay,
+        )
+        reservation.guard = self
         if reservation.hold is not None:  # the first wave: wait for the probe's reply
-            return (yield from self._admit_locally(family, tokens, delay, reservation))
-        ticket = self._ticket(reservation)
+            return self._admit_locally(reservation.family, reservation.tokens, delay, reservation)
         if reservation.wait > 0 or not reservation.granted:
-            yield from self._wait(ticket)
-        return ticket
+            return self._wait(reservation)
+        return reservation
 
-    def _ticket(self, reservation: Reservation) -> Ticket:
-        ticket = Ticket(self, reservation)
-        ticket.provisional = not self.budget.is_pacing(reservation.family)
+    def admit(self, call: ApiCall, delay: float = 0.0) -> Flow[Ticket]:
+        """:meth:`take` as a flow (the ticket, after any wait)."""
+        taken = self.take(call, delay)
+        if type(taken) is Reservation:
+            return taken
+        ticket: Ticket = yield from taken  # type: ignore[misc]
         return ticket
 
     def _admit_locally(
-        self, family: str, tokens: int, delay: float, reservation: Optional[Reservation] = None
+        self, family: str, tokens: int, delay: float, reservation: Optional[Ticket] = None
     ) -> Flow[Ticket]:
         if reservation is None:
             reservation = self.budget.reserve(family, tokens, self.timeout, delay)
@@ -131,7 +119,8 @@ class BudgetGuard:
             reservation = self.budget.reserve(
                 family, tokens, self.timeout, delay, first_wave=opened and waited < limit
             )
-        return (yield from self._wait(self._ticket(reservation)))
+        reservation.guard = self
+        return (yield from self._wait(reservation))
 
     def recheck(self, ticket: Ticket) -> Flow[None]:
         """A call admitted before the limits were known asks again once it holds a slot.
@@ -143,72 +132,66 @@ class BudgetGuard:
         instant; afterwards every call is paced before it queues.
         """
         ticket.provisional = False
-        family = ticket.reservation.family
+        family = ticket.family
         if not self.budget.is_pacing(family):
             return
-        fresh = yield from self._admit_locally(family, ticket.reservation.tokens, 0.0)
-        ticket.reservation, ticket.shared = fresh.reservation, fresh.shared
+        fresh = yield from self._admit_locally(family, ticket.tokens, 0.0)
+        ticket.become(fresh)
+        ticket.provisional = False
 
     def _wait(self, ticket: Ticket) -> Flow[Ticket]:
-        reservation = ticket.reservation
-        if not reservation.granted:
+        if not ticket.granted:
             raise RateLimitTimeoutError(
-                f"the rate budget for {reservation.family or 'this client'!s} would make this "
-                f"call wait {reservation.wait:.3g}s, more than rate_limit_timeout={self.timeout}s",
-                retry_after=reservation.wait,
+                f"the rate budget for {ticket.family or 'this client'!s} would make this "
+                f"call wait {ticket.wait:.3g}s, more than rate_limit_timeout={self.timeout}s",
+                retry_after=ticket.wait,
             )
-        if reservation.wait > 0:
+        if ticket.wait > 0:
             try:
-                yield from sleep(reservation.wait)
+                yield from sleep(ticket.wait)
             except BaseException:  # cancelled or closed while waiting: nothing was sent
-                ticket.give_back()
+                self.give_back(ticket)
                 raise
         return ticket
 
     def observe(
         self, ticket: Ticket, headers: Optional[Mapping[str, str]], error: Optional[BaseException]
-    ) -> Flow[None]:
-        """After an attempt's reply: learn the limits; a throttling 429 pauses the family."""
-        self._learn_from(ticket, headers, error)
-        return
-        yield  # a flow: the shared subclass reports through an effect
+    ) -> Optional[Flow[None]]:
+        """After an attempt's reply: learn the limits; a throttling 429 pauses the family.
 
-    def _learn_from(
-        self, ticket: Ticket, headers: Optional[Mapping[str, str]], error: Optional[BaseException]
-    ) -> Optional[float]:
-        """The in-process part of ``observe``; returns the throttling pause, if any."""
+        Returns a flow to run when the guard must report through an effect
+        (the shared subclass); in-process learning is done by the time it returns.
+        """
         ticket.sent = True
-        reservation = ticket.reservation
         if headers:
-            self.budget.learn(reservation.family, read_rate_limits(headers), reservation)
-        pause = None if error is None else throttle_pause(error)
-        if pause is not None:
-            self.budget.pause(reservation.family, pause)
-        if reservation.probe is not None:  # learnt (or nothing to learn): the wave may go
-            self.budget.end_probe(reservation)
-        return pause
+            self.budget.learn(ticket.family, read_rate_limits(headers), ticket)
+        if error is not None:
+            pause = throttle_pause(error)
+            if pause is not None:
+                self.budget.pause(ticket.family, pause)
+        if ticket.probe is not None:  # learnt (or nothing to learn): the wave may go
+            self.budget.end_probe(ticket)
+        return None
 
     # -- plain calls ---------------------------------------------------------
 
     def give_back(self, ticket: Ticket) -> None:
-        self.budget.refund(ticket.reservation)
+        """Undo the reservation of an attempt that never reached the server."""
+        if not ticket.sent:
+            self.budget.refund(ticket)
 
-    def settle(self, ticket: Ticket, used: Optional[int]) -> None:
-        self.budget.settle(ticket.reservation, used)
+    def abandon(self, ticket: Ticket) -> None:
+        """The attempt ended without a reply to learn from (cancelled while sending)."""
+        if ticket.probe is not None:
+            self.budget.end_probe(ticket, answered=False)
+
+    def settle(self, ticket: Ticket, usage: Any) -> None:
+        """Correct the estimate with the reply's ``usage`` (once)."""
+        total = usage.get("total_tokens") if type(usage) is dict else None  # perf: usual shape
+        self.budget.settle(ticket, total if type(total) is int else used_tokens(usage))
 
 
-_HEADER_NAMES = tuple(
-    "x-ratelimit-" + name
-    for name in (
-        "limit-requests",
-        "limit-tokens",
-        "remaining-requests",
-        "remaining-tokens",
-        "reset-requests",
-        "reset-tokens",
-    )
-)
-_NOTHING_SAID = (None,) * len(_HEADER_NAMES)
+_NOTHING_SAID = (None,) * 6
 _READ_CACHE: Dict[Tuple[Optional[str], ...], RateLimitInfo] = {}
 _READ_CACHE_SIZE = 256
 
@@ -220,7 +203,15 @@ def read_rate_limits(headers: Mapping[str, str]) -> RateLimitInfo:
     from one reply to the next (often the remaining counts too), and a dict
     lookup is much cheaper than parsing six values again.
     """
-    key = tuple(map(headers.get, _HEADER_NAMES))  # perf: no generator frame per reply
+    get = headers.get  # perf: literal (interned) names; much cheaper than map() over a tuple
+    key = (
+        get("x-ratelimit-limit-requests"),
+        get("x-ratelimit-limit-tokens"),
+        get("x-ratelimit-remaining-requests"),
+        get("x-ratelimit-remaining-tokens"),
+        get("x-ratelimit-reset-requests"),
+        get("x-ratelimit-reset-tokens"),
+    )
     if key == _NOTHING_SAID:
         return _UNKNOWN
     info = _READ_CACHE.get(key)

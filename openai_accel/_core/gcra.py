@@ -78,12 +78,17 @@ class Reservation:
 
     __slots__ = (
         "family",
+        "fleet_probe",
         "granted",
+        "guard",
         "hold",
         "issued",
         "issued_tokens",
         "probe",
+        "provisional",
+        "sent",
         "settled",
+        "shared",
         "tokens",
         "wait",
     )
@@ -111,6 +116,32 @@ class Reservation:
         #: before asking again (nothing was taken).
         self.probe: Optional[Any] = None
         self.hold: Optional[Any] = None
+        #: The pipeline's bookkeeping (one object per attempt, not two): the
+        #: attempt reached the server; it was admitted before the limits were
+        #: known ("auto": checked again once it holds its queue slot); it was
+        #: admitted by the fleet's shared budget, and is the fleet's probe.
+        self.guard: Any = None  # the BudgetGuard that made it, if any
+        self.sent = False
+        self.provisional = False
+        self.shared = False
+        self.fleet_probe = False
+
+    def become(self, other: Reservation) -> None:
+        """Take over ``other``'s reservation (asked again after the limits were learnt)."""
+        for name in (
+            "family",
+            "tokens",
+            "wait",
+            "granted",
+            "settled",
+            "issued",
+            "issued_tokens",
+            "probe",
+            "hold",
+            "shared",
+        ):
+            setattr(self, name, getattr(other, name))
+        self.fleet_probe = self.fleet_probe or other.fleet_probe
 
     def __repr__(self) -> str:
         return (

@@ -115,7 +115,7 @@ def _attempt(
             yield from ticket.guard.recheck(ticket)
     except BaseException:  # never sent: the budget's reservation goes back
         if ticket is not None:
-            ticket.give_back()
+            ticket.guard.give_back(ticket)
         raise
     try:
         response = yield from send(request)
@@ -125,7 +125,7 @@ def _attempt(
     except BaseException:
         slot.release()
         if ticket is not None:
-            ticket.abandon()
+            ticket.guard.abandon(ticket)
         raise
     if response.status < 400:
         return response, slot, None
@@ -172,13 +172,19 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
         while True:
             attempt += 1
             # With a budget, the retry's backoff and the budget's wait are one Sleep.
-            ticket = None if guard is None else (yield from guard.admit(call, retry_delay))
+            ticket = None
+            if guard is not None:
+                ticket = guard.take(call, retry_delay)
+                if type(ticket) is not Ticket:  # it must wait first (or ask the fleet)
+                    ticket = yield from ticket
             log_mark = attempt_started()
             response, slot, error = yield from _attempt(request, call.options.queue_timeout, ticket)
             log_attempt(log_mark, request, attempt, response, error)
             if guard is not None and ticket is not None:
                 headers = response.headers if response is not None else error.headers
-                yield from guard.observe(ticket, headers, error)
+                report = guard.observe(ticket, headers, error)
+                if report is not None:  # shared state: tell the fleet
+                    yield from report
             if response is not None:
                 _breaker_verdict(breaker, None)
                 if response.stream is None:  # the whole body is here: free the place now
@@ -224,8 +230,9 @@ def finish_ok(
     response_size: Optional[int] = None,
     reply: Any = None,
 ) -> None:
-    if exchange.ticket is not None:  # the budget's estimate, corrected from usage
-        exchange.ticket.settle(usage)
+    ticket = exchange.ticket
+    if ticket is not None:  # the budget's estimate, corrected from usage
+        ticket.guard.settle(ticket, usage)
     if isinstance(reply, Mapping) and getattr(ctx.recorder, "enabled", True):
         note_reply(exchange.metrics, reply)
     ctx.finish_metrics(

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from ..errors import CircuitOpenError
 from .breaker import CircuitBreakerProtocol, counts_as_failure
 from .budget import Budget, Reservation, model_family
-from .budget_flow import BudgetGuard, Ticket
+from .budget_flow import BudgetGuard, Ticket, throttle_pause, used_tokens
 from .effects import Flow, shared
 from .request import ApiCall
 from .shared_scripts import (
@@ -61,14 +61,6 @@ KEY_TTL_MS = 10 * 60 * 1000
 def namespace_for(config: Any) -> str:
     key = config.api_key.reveal() if config.api_key is not None else None
     return namespace_prefix(config.base_url, key)
-
-
-class SharedTicket(Ticket):
-    __slots__ = ("probe",)
-
-    def __init__(self, guard: BudgetGuard, reservation: Reservation, probe: bool) -> None:
-        super().__init__(guard, reservation, shared=True)
-        self.probe = probe
 
 
 class SharedBudgetGuard(BudgetGuard):
@@ -135,6 +127,10 @@ class SharedBudgetGuard(BudgetGuard):
 
     # -- flows ----------------------------------------------------------------
 
+    def take(self, call: ApiCall, delay: float = 0.0) -> Union[Ticket, Flow[Ticket]]:
+        """Always a flow: the fleet's budget is asked through an effect (one round trip)."""
+        return self.admit(call, delay)
+
     def admit(self, call: ApiCall, delay: float = 0.0) -> Flow[Ticket]:
         family = self.budget.family_key(model_family(call.model))
         return (yield from self._admit_family(family, self.estimate(call), delay))
@@ -170,29 +166,29 @@ class SharedBudgetGuard(BudgetGuard):
                 retry_after=reply.wait,
             )
         self.budget.adopt_rates(family, reply.requests_per_minute, reply.tokens_per_minute)
-        reservation = Reservation(family, tokens, reply.wait, granted=reply.status != "timeout")
-        ticket = SharedTicket(self, reservation, reply.status == "probe")
+        ticket = Reservation(family, tokens, reply.wait, granted=reply.status != "timeout")
+        ticket.guard, ticket.shared = self, True
+        ticket.fleet_probe = reply.status == "probe"
         ticket.provisional = reply.requests_per_minute <= 0 and reply.tokens_per_minute <= 0
         return (yield from self._wait(ticket))
 
     def recheck(self, ticket: Ticket) -> Flow[None]:
         ticket.provisional = False
-        family = ticket.reservation.family
+        family = ticket.family
         if not self.budget.is_pacing(family):
             return
-        fresh = yield from self._admit_family(family, ticket.reservation.tokens, 0.0)
-        ticket.reservation, ticket.shared = fresh.reservation, fresh.shared
-        if isinstance(ticket, SharedTicket):
-            ticket.probe = ticket.probe or (isinstance(fresh, SharedTicket) and fresh.probe)
+        fresh = yield from self._admit_family(family, ticket.tokens, 0.0)
+        ticket.become(fresh)  # keeps the fleet's probe role, if it had it
+        ticket.provisional = False
 
     def observe(
         self, ticket: Ticket, headers: Optional[Mapping[str, str]], error: Optional[BaseException]
-    ) -> Flow[None]:
-        pause = self._learn_from(ticket, headers, error)
-        family = ticket.reservation.family
+    ) -> Optional[Flow[None]]:
+        super().observe(ticket, headers, error)
         if not ticket.shared:
-            return
-        probe = isinstance(ticket, SharedTicket) and ticket.probe
+            return None
+        pause = None if error is None else throttle_pause(error)
+        probe = ticket.fleet_probe
         verdict = "none"
         if self.breaker_on:
             if error is None:
@@ -207,7 +203,11 @@ class SharedBudgetGuard(BudgetGuard):
             if verdict == "success":
                 with self._lock:
                     self._successes += 1  # sent with the next admit
-            return
+            return None
+        return self._report(ticket.family, verdict, pause, probe)
+
+    def _report(self, family: str, verdict: str, pause: Optional[float], probe: bool) -> Flow[None]:
+        """One REPORT round trip: the verdict, a throttling pause, the probe's end."""
         args = [
             verdict,
             str(self.threshold),
@@ -225,21 +225,20 @@ class SharedBudgetGuard(BudgetGuard):
 
     def give_back(self, ticket: Ticket) -> None:
         if ticket.shared:
-            reservation = ticket.reservation
-            if reservation.granted and not reservation.settled:
-                reservation.settled = True
-                self._defer(reservation.family, -1.0, -float(reservation.tokens))
+            if not ticket.sent and ticket.granted and not ticket.settled:
+                ticket.settled = True
+                self._defer(ticket.family, -1.0, -float(ticket.tokens))
             return
         super().give_back(ticket)
 
-    def settle(self, ticket: Ticket, used: Optional[int]) -> None:
+    def settle(self, ticket: Ticket, usage: Any) -> None:
         if ticket.shared:
-            reservation = ticket.reservation
-            if used is not None and reservation.granted and not reservation.settled:
-                reservation.settled = True
-                self._defer(reservation.family, 0.0, float(used - reservation.tokens))
+            used = used_tokens(usage)
+            if used is not None and ticket.granted and not ticket.settled:
+                ticket.settled = True
+                self._defer(ticket.family, 0.0, float(used - ticket.tokens))
             return
-        super().settle(ticket, used)
+        super().settle(ticket, usage)
 
     def pending_corrections(self) -> Dict[str, Tuple[float, float]]:
         """What will travel with the next round trip (for tests and debugging)."""

@@ -79,3 +79,24 @@ def test_tiktoken_is_used_only_when_its_encoding_is_already_cached(tmp_path, mon
 def test_any_json_body_gets_a_non_negative_estimate_and_never_an_exception(body):
     value = estimate_tokens(body if isinstance(body, dict) else {"input": body})
     assert isinstance(value, int) and value >= 0
+
+
+_MESSAGE = st.one_of(
+    st.fixed_dictionaries({"role": st.sampled_from(["system", "user"]), "content": st.text()}),
+    st.fixed_dictionaries({"role": st.just("user"), "content": st.none()}),
+    st.fixed_dictionaries(
+        {"role": st.just("user"), "content": st.lists(st.fixed_dictionaries({"text": st.text()}))}
+    ),
+    st.fixed_dictionaries({"role": st.just("user"), "content": st.text(), "name": st.text()}),
+    st.text(),
+)
+
+
+@given(messages=st.lists(_MESSAGE, max_size=6), temperature=st.none() | st.floats(0, 2))
+def test_the_plain_chat_shortcut_estimates_what_the_general_rules_do(messages, temperature):
+    """The fast path for the usual chat body agrees with the general walk (forced by a key
+    it does not know, ``logit_bias``, which does not change an estimate)."""
+    body = {"model": "gpt-4o", "messages": messages}
+    if temperature is not None:
+        body["temperature"] = temperature
+    assert estimate_tokens(body) == estimate_tokens({**body, "logit_bias": {}})
