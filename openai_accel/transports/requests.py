@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Generator, Iterator, Optional
 
 import requests
 import requests.adapters
@@ -94,7 +94,7 @@ class _RequestsByteStream:
         # step of urllib3's read_chunked generator, at most _READ1_SIZE at a
         # time: its error-catching context is entered once per body, where each
         # read1() call paid it (and a decoded-buffer round trip) per event.
-        self._pieces: Optional[Iterator[bytes]] = None
+        self._pieces: Optional[Generator[bytes, None, None]] = None
         if self._read1 is not None and _chunked_reads(response.raw):
             self._pieces = response.raw.read_chunked(_READ1_SIZE, decode_content=True)
 
