@@ -137,14 +137,22 @@ class _Choice:
         self.logprobs: Optional[Dict[str, Any]] = None
 
     def add(self, choice: Mapping[str, Any]) -> None:
-        delta = _dict_or_none(choice, "delta", "choices[]")
+        # perf: the checks of _dict_or_none / _str_or_none inline (once per chunk)
+        get = choice.get
+        delta = get("delta")
+        if delta is not None and type(delta) is not dict:
+            raise _wrong("choices[].delta", "an object or null", delta)
         if delta:
             self._add_delta(delta)
-        finish_reason = _str_or_none(choice, "finish_reason", "choices[]")
+        finish_reason = get("finish_reason")
         if finish_reason is not None:
+            if type(finish_reason) is not str:
+                raise _wrong("choices[].finish_reason", "a string or null", finish_reason)
             self.finish_reason = finish_reason
-        logprobs = _dict_or_none(choice, "logprobs", "choices[]")
+        logprobs = get("logprobs")
         if logprobs is not None:
+            if type(logprobs) is not dict:
+                raise _wrong("choices[].logprobs", "an object or null", logprobs)
             self._add_logprobs(logprobs)
 
     def _add_delta(self, delta: Mapping[str, Any]) -> None:
@@ -258,7 +266,8 @@ class ChatStreamAccumulator:
         Each field is checked as it is read; the stream fails at the first
         wrong one, so what was folded before it does not matter any more.
         """
-        check_chunk_type(chunk)
+        if type(chunk) is not dict:  # perf: check_chunk_type inline
+            check_chunk_type(chunk)
         # Every chunk repeats these; keep the latest non-null value so that a
         # null in one chunk cannot erase a value another chunk supplied.
         # Checked inline (not through the helpers): this runs for every chunk.

@@ -216,18 +216,18 @@ class ChatChunk(RawDict):
         :class:`~openai_accel._core.chat_stream.ChatStreamAccumulator`; only
         ``usage`` (once per stream) goes through the converter.
         """
-        choices = payload.get("choices")
-        usage = payload.get("usage")
-        chunk = cls(
-            payload.get("id") or "",
-            payload.get("model") or "",
-            payload.get("created") or 0,
+        get = payload.get
+        choices = get("choices")
+        usage = get("usage")
+        return cls(
+            get("id") or "",
+            get("model") or "",
+            get("created") or 0,
             [_chunk_choice(choice) for choice in choices] if choices else [],
             None if usage is None else structure(usage, Usage),
-            payload.get("system_fingerprint"),
+            get("system_fingerprint"),
+            payload,  # perf: raw in __init__, not a default dict() replaced afterwards
         )
-        chunk.raw = payload
-        return chunk
 
 
 def _chunk_choice(choice: Dict[str, Any]) -> ChunkChoice:

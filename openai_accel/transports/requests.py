@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Generator, Iterator, Optional
 
 import requests
 import requests.adapters
@@ -71,6 +71,14 @@ _READ1_SIZE = 64 * 1024
 _HAS_READ1 = int(str(getattr(urllib3, "__version__", "1")).split(".")[0]) >= 2
 
 
+def _chunked_reads(raw: Any) -> bool:
+    """Whether urllib3 can hand out this body chunk by chunk (``read_chunked``)."""
+    try:
+        return bool(raw.chunked) and bool(raw.supports_chunked_reads())
+    except AttributeError:  # a test double standing in for urllib3's response
+        return False
+
+
 class _RequestsByteStream:
     def __init__(self, response: requests.Response, request: HttpRequest) -> None:
         self._response = response
@@ -82,9 +90,19 @@ class _RequestsByteStream:
         # waiting for a full buffer, which SSE needs.
         read1 = getattr(response.raw, "read1", None)
         self._read1 = read1 if callable(read1) and _HAS_READ1 else None
+        # perf: a chunked body (every SSE stream) is read one HTTP chunk per
+        # step of urllib3's read_chunked generator, at most _READ1_SIZE at a
+        # time: its error-catching context is entered once per body, where each
+        # read1() call paid it (and a decoded-buffer round trip) per event.
+        self._pieces: Optional[Generator[bytes, None, None]] = None
+        if self._read1 is not None and _chunked_reads(response.raw):
+            self._pieces = response.raw.read_chunked(_READ1_SIZE, decode_content=True)
 
     def read_chunk(self) -> bytes:
         try:
+            pieces = self._pieces
+            if pieces is not None:
+                return next(pieces, b"")
             if self._read1 is not None:
                 return bytes(self._read1(_READ1_SIZE, decode_content=True))
             for chunk in self._chunks:
@@ -103,6 +121,8 @@ class _RequestsByteStream:
     def close(self) -> None:
         # At the end of the body urllib3 has already returned the connection to
         # the pool; before it, close() drops the connection (it cannot be reused).
+        if self._pieces is not None:
+            self._pieces.close()  # a suspended read_chunked must not outlive the response
         self._response.close()
 
 
