@@ -136,12 +136,14 @@ def _sync_client() -> Any:
     )
 
 
-def _async_client() -> Any:
+def _async_client(yield_first: bool = False) -> Any:
     from openai_accel import AsyncOpenAI
     from openai_accel._core.http import HttpResponse
     from openai_accel.transports.mock import AsyncMockTransport
 
     async def handler(request: Any) -> Any:
+        if yield_first:  # a reply that is not there at once: concurrent calls interleave
+            await asyncio.sleep(0)
         if request.stream:
             return HttpResponse(200, {"content-type": "text/event-stream"}, stream=_AsyncPieces())
         return HttpResponse(200, HEADERS, CHAT_REPLY)
@@ -184,6 +186,16 @@ def _run_async(unit: Callable[[], Any], n: int) -> None:
     asyncio.run(main())
 
 
+def _run_gathered(unit: Callable[[], Any], n: int, concurrency: int) -> None:
+    """``n`` units, ``concurrency`` at a time with ``asyncio.gather`` (n a multiple of it)."""
+
+    async def main() -> None:
+        for _ in range(n // concurrency):
+            await asyncio.gather(*(unit() for _ in range(concurrency)))
+
+    asyncio.run(main())
+
+
 def scenario(name: str) -> Tuple[Callable[[int], None], int]:
     """(run n units, units per call) for a scenario name."""
     if name == "chat_raw":
@@ -206,6 +218,12 @@ def scenario(name: str) -> Tuple[Callable[[int], None], int]:
     if name == "chat_async":
         client = _async_client()
         return (lambda n: _run_async(lambda: client.chat(MESSAGES, model=MODEL), n)), 1
+    if name.startswith("chat_async_c"):  # chat_async_c1, chat_async_c16: handler yields once
+        concurrency = int(name[len("chat_async_c") :])
+        client = _async_client(yield_first=True)
+        return (
+            lambda n: _run_gathered(lambda: client.chat(MESSAGES, model=MODEL), n, concurrency)
+        ), 1
     if name == "stream_sync":
         client = _sync_client()
 
@@ -232,6 +250,8 @@ SCENARIOS = {  # scenario -> its baseline
     "chat_async": "chat_raw",
     "stream_sync": "stream_raw",
     "stream_async": "stream_raw",
+    "chat_async_c1": "chat_raw",
+    "chat_async_c16": "chat_raw",
 }
 UNITS = {
     "chat_raw": 200,
@@ -240,12 +260,14 @@ UNITS = {
     "chat_async": 100,
     "stream_sync": 4,
     "stream_async": 4,
+    "chat_async_c1": 96,
+    "chat_async_c16": 96,
 }
 
 
 def _child(name: str, n: int) -> None:
     run, _ = scenario(name)
-    run(3)  # warm-up: converters, caches, first-use imports
+    run(48 if name.startswith("chat_async_c") else 3)  # warm-up: converters, caches, imports
     run(n)
 
 

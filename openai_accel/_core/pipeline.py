@@ -226,7 +226,9 @@ def finish_ok(
 ) -> None:
     if exchange.ticket is not None:  # the budget's estimate, corrected from usage
         exchange.ticket.settle(usage)
-    if isinstance(reply, Mapping) and getattr(ctx.recorder, "enabled", True):
+    # perf: type() first; isinstance against typing.Mapping runs the ABC machinery per call
+    is_reply = type(reply) is dict or isinstance(reply, Mapping)
+    if is_reply and getattr(ctx.recorder, "enabled", True):
         note_reply(exchange.metrics, reply)
     ctx.finish_metrics(
         exchange.metrics,

@@ -88,8 +88,14 @@ class ApiCall:
     url: Optional[str] = None
 
 
+#: perf: built once. ``json.dumps`` with any keyword argument builds a new
+#: JSONEncoder per call, which cost as much as encoding a short chat body.
+#: The encoder keeps no state between calls (``encode`` is thread-safe).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def encode_json(payload: Mapping[str, Any]) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(payload).encode("utf-8")
 
 
 def build_request(

@@ -34,7 +34,10 @@ def loads_reply(text: Any) -> Any:
     every caller's ``except ValueError`` covers it.
     """
     if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes
-        text = text.decode(json.detect_encoding(text), "surrogatepass")
+        # perf: "{" then a non-zero byte is what detect_encoding calls UTF-8 (no BOM
+        # starts with "{", and UTF-16/32 would put a zero byte next to it).
+        utf8 = text[:1] == b"{" and text[1:2] != b"\x00"
+        text = text.decode("utf-8" if utf8 else json.detect_encoding(text), "surrogatepass")
     if too_deep(text):
         raise ValueError("the JSON is nested too deeply")
     try:

@@ -125,6 +125,8 @@ def check_text(value: str) -> str:
 
 def _structure_str(value: Any, _: Any) -> str:
     if type(value) is str:
+        if value.isascii():  # perf: check_text's first test inline; most text is ASCII
+            return value
         return check_text(value)
     raise _wrong("a string", value)
 
@@ -252,6 +254,25 @@ def _optional_hook(conv: cattrs.Converter, cls: Any) -> Hook:
     def structure_optional(value: Any, _: Any) -> Any:
         return None if value is None else inner_hook(value, inner)
 
+    # perf: the optional strings and integers of every reply (finish_reason,
+    # content, token details) accept their usual values without a second
+    # call; anything else goes to the same hook as above, errors included.
+    if inner_hook is _structure_str:
+
+        def structure_optional_str(value: Any, _: Any) -> Any:
+            if value is None or (type(value) is str and value.isascii()):
+                return value
+            return _structure_str(value, inner)
+
+        return structure_optional_str
+    if inner_hook is _structure_int:
+
+        def structure_optional_int(value: Any, _: Any) -> Any:
+            if value is None or (type(value) is int and -_INT_LIMIT <= value < _INT_LIMIT):
+                return value
+            return _structure_int(value, inner)
+
+        return structure_optional_int
     return structure_optional
 
 
