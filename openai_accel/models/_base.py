@@ -407,13 +407,28 @@ def structure(
             body=data,
             request_id=request_id,
         ) from None
-    if hasattr(obj, "raw"):
-        obj.raw = data
-    if hasattr(obj, "request_id"):
-        obj.request_id = request_id
-    if headers is not None and hasattr(obj, "headers"):
-        obj.headers = headers
+    kind = type(obj)  # not cls: a hook may return a subclass that depends on the data
+    fills = _FILLS.get(kind)
+    if fills is None:
+        fills = _FILLS[kind] = _library_fills(obj)
+    has_raw, has_request_id, has_headers = fills
+    filled: Any = obj
+    if has_raw:
+        filled.raw = data
+    if has_request_id:
+        filled.request_id = request_id
+    if headers is not None and has_headers:
+        filled.headers = headers
     return obj
+
+
+#: perf: per model class, which library fields ``structure`` fills (three
+#: ``hasattr`` per reply before). A class's fields never change.
+_FILLS: Dict[Any, Tuple[bool, bool, bool]] = {}
+
+
+def _library_fills(obj: Any) -> Tuple[bool, bool, bool]:
+    return hasattr(obj, "raw"), hasattr(obj, "request_id"), hasattr(obj, "headers")
 
 
 def raw_dict() -> Dict[str, Any]:
