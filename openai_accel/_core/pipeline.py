@@ -17,7 +17,7 @@ import attrs
 from ..errors import APIConnectionError, OpenAIError, StreamError, error_from_response
 from .breaker import CircuitBreakerProtocol, counts_as_failure
 from .budget_flow import Ticket
-from .effects import Flow, Slot, acquire, read_all, read_chunk, send, sleep
+from .effects import Flow, Send, Slot, acquire, read_all, read_chunk, sleep
 from .http import HttpRequest, HttpResponse
 from .log import attempt_started, log_attempt, log_retry
 from .metrics import MetricsRecorder, RequestMetrics, note_reply
@@ -118,7 +118,8 @@ def _attempt(
             ticket.give_back()
         raise
     try:
-        response = yield from send(request)
+        # perf: the Send yielded here, not through effects.send(): a generator fewer per attempt
+        response: HttpResponse = yield Send(request)
     except APIConnectionError as exc:
         slot.release()
         return None, None, exc
