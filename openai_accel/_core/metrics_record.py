@@ -118,4 +118,5 @@ def note_reply(m: RequestMetrics, reply: Mapping[str, Any]) -> None:
         reasons = [  # perf: type() first, the ABC check only for other mappings
             c.get("finish_reason") for c in choices if type(c) is dict or isinstance(c, Mapping)
         ]
-        m.finish_reasons = tuple(r for r in reasons if isinstance(r, str)) or None
+        # perf: a list comprehension, not a generator, into tuple()
+        m.finish_reasons = tuple([r for r in reasons if isinstance(r, str)]) or None

@@ -132,7 +132,8 @@ def build_request(
         body = call.multipart
         headers["Content-Type"] = getattr(call.multipart, "content_type", "multipart/form-data")
         headers["Content-Length"] = str(call.multipart.content_length)
-    if endpoint.streams:
+    streams = endpoint.streams  # a property: read once
+    if streams:
         headers["Accept"] = "text/event-stream" if endpoint.reply.value == "sse" else "*/*"
     if options.extra_headers:
         headers.update(options.extra_headers)
@@ -142,7 +143,7 @@ def build_request(
         headers=headers,
         body=body,
         timeout=options.timeout or default_timeout,
-        stream=endpoint.streams,
+        stream=streams,
     )
 
 

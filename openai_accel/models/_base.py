@@ -297,14 +297,20 @@ def _model_hook(conv: cattrs.Converter, cls: Type[Any], detailed: bool) -> Hook:
     # perf: the plain keys are checked at once as a set (C speed); the loop that
     # names the missing one runs only when something is missing.
     plain = frozenset(entry for entry in required if isinstance(entry, str))
-    groups = tuple(entry for entry in required if not isinstance(entry, str))
+    # The same for each "one of these keys" group: a group none of whose keys
+    # is present is disjoint from the keys.
+    groups = tuple(frozenset(entry) for entry in required if not isinstance(entry, str))
     name = cls.__name__
 
     def structure_model(value: Any, _: Any) -> Any:
         if type(value) is not dict:
             raise _wrong(f"an object for {name}", value)
-        if not plain <= value.keys() or groups:
+        keys = value.keys()
+        if not plain <= keys:
             _check_required(value, required)
+        for group in groups:
+            if group.isdisjoint(keys):
+                _check_required(value, required)
         return generated(value, cls)
 
     return structure_model
