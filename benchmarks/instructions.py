@@ -17,8 +17,8 @@ event, like the reference harness's raw clients). There is no network: the
 transports are in-memory, so this is the library's own overhead, the part the
 reference harness's "client CPU per unit" adds to the raw transport.
 
-``budget_auto`` is the exception: a whole blocking call over a socket to a
-keep-alive server in another process (not under valgrind), ``rate_limits="auto"``
+``budget_auto`` is a whole blocking call over a socket to a keep-alive
+server in another process (not traced), ``rate_limits="auto"``
 against ``budget_off``'s ``rate_limits=False``. The ratio is the budget's cost
 on a real call, without the scheduling noise that moves CPU-time figures.
 
@@ -102,6 +102,76 @@ EVENTS = stream_events()
 CHUNKS_PER_STREAM = len(EVENTS) - 1
 
 
+# --- a local HTTP server for the aiohttp scenarios (its own process, not traced) ---
+
+#: Headers like the reference harness's nginx (header parsing is client work too).
+SERVER_HEADERS = [
+    ("Content-Type", "application/json"),
+    ("Connection", "keep-alive"),
+    ("openai-organization", "user-benchmark"),
+    ("openai-processing-ms", "312"),
+    ("openai-project", "proj_benchmark000000000000"),
+    ("openai-version", "2020-10-01"),
+    ("x-ratelimit-limit-requests", "30000"),
+    ("x-ratelimit-limit-tokens", "150000000"),
+    ("x-ratelimit-remaining-requests", "29999"),
+    ("x-ratelimit-remaining-tokens", "149999975"),
+    ("x-ratelimit-reset-requests", "2ms"),
+    ("x-ratelimit-reset-tokens", "0s"),
+    ("x-request-id", "req_4f2a7c9e1b8d4a6f9c3e2d1b0a987654"),
+    ("strict-transport-security", "max-age=31536000; includeSubDomains; preload"),
+    ("x-content-type-options", "nosniff"),
+    ("cf-cache-status", "DYNAMIC"),
+    ("cf-ray", "8e1f2a3b4c5d6e7f-IAD"),
+]
+
+
+def _serve(port_file: str) -> None:
+    """Answer every request on a kept-alive connection with CHAT_REPLY (HTTP/1.1)."""
+    head = "HTTP/1.1 200 OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in SERVER_HEADERS)
+    reply = (head + f"Content-Length: {len(CHAT_REPLY)}\r\n\r\n").encode() + CHAT_REPLY
+
+    class Answer(asyncio.Protocol):
+        def connection_made(self, transport: Any) -> None:
+            self.transport, self.buffer = transport, b""
+
+        def data_received(self, data: bytes) -> None:
+            self.buffer += data
+            while True:
+                end = self.buffer.find(b"\r\n\r\n")
+                if end < 0:
+                    return
+                match = re.search(rb"(?i)content-length: *(\d+)", self.buffer[:end])
+                size = end + 4 + (int(match.group(1)) if match else 0)
+                if len(self.buffer) < size:
+                    return
+                self.buffer = self.buffer[size:]
+                self.transport.write(reply)
+
+    async def main() -> None:
+        server = await asyncio.get_running_loop().create_server(Answer, "127.0.0.1", 0)
+        with open(port_file + ".tmp", "w") as f:
+            f.write(str(server.sockets[0].getsockname()[1]))
+        os.replace(port_file + ".tmp", port_file)
+        await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def _start_server() -> str:
+    """The base URL of a fresh server process (killed when this process exits)."""
+    import atexit
+    import time
+
+    port_file = tempfile.mktemp()
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", port_file])
+    atexit.register(proc.kill)
+    while not os.path.exists(port_file):
+        time.sleep(0.01)
+    with open(port_file) as f:
+        return f"http://127.0.0.1:{f.read()}/v1"
+
+
 # --- the code that runs under callgrind ------------------------------------
 
 
@@ -142,12 +212,14 @@ def _sync_client() -> Any:
     )
 
 
-def _async_client() -> Any:
+def _async_client(yield_first: bool = False) -> Any:
     from openai_accel import AsyncOpenAI
     from openai_accel._core.http import HttpResponse
     from openai_accel.transports.mock import AsyncMockTransport
 
     async def handler(request: Any) -> Any:
+        if yield_first:  # a reply that is not there at once: concurrent calls interleave
+            await asyncio.sleep(0)
         if request.stream:
             return HttpResponse(200, {"content-type": "text/event-stream"}, stream=_AsyncPieces())
         return HttpResponse(200, HEADERS, CHAT_REPLY)
@@ -190,6 +262,54 @@ def _run_async(unit: Callable[[], Any], n: int) -> None:
     asyncio.run(main())
 
 
+def _run_gathered(unit: Callable[[], Any], n: int, concurrency: int) -> None:
+    """``n`` units, ``concurrency`` at a time with ``asyncio.gather`` (n a multiple of it)."""
+
+    async def main() -> None:
+        for _ in range(n // concurrency):
+            await asyncio.gather(*(unit() for _ in range(concurrency)))
+
+    asyncio.run(main())
+
+
+def _aiohttp_scenario(name: str) -> Callable[[int], None]:
+    """aiohttp_raw_cN (the harness's raw floor) or aiohttp_cN (AsyncOpenAI), N at a time."""
+    import aiohttp
+
+    concurrency = int(name.rsplit("_c", 1)[1])
+    base_url = _start_server()
+    state: Dict[str, Any] = {}
+    if name.startswith("aiohttp_raw"):
+        body = {"model": MODEL, "messages": MESSAGES, "temperature": 0.0}
+        auth = {"Authorization": "Bearer sk-bench", "Content-Type": "application/json"}
+
+        async def unit() -> Any:
+            if "session" not in state:  # made in the running loop, kept across runs
+                state["session"] = aiohttp.ClientSession(headers=auth)
+            async with state["session"].post(
+                base_url + "/chat/completions", data=json.dumps(body)
+            ) as r:
+                return json.loads(await r.read())["choices"][0]["message"]["content"]
+
+    else:
+        from openai_accel import AsyncOpenAI
+
+        client = AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_concurrent_requests=256)
+
+        async def unit() -> Any:
+            return (await client.chat(MESSAGES, model=MODEL, temperature=0.0)).content
+
+    def run(n: int) -> None:
+        async def main() -> None:
+            for _ in range(n // concurrency):
+                await asyncio.gather(*(unit() for _ in range(concurrency)))
+
+        loop = state.setdefault("loop", asyncio.new_event_loop())
+        loop.run_until_complete(main())
+
+    return run
+
+
 def scenario(name: str) -> Tuple[Callable[[int], None], int]:
     """(run n units, units per call) for a scenario name."""
     if name == "chat_raw":
@@ -212,6 +332,14 @@ def scenario(name: str) -> Tuple[Callable[[int], None], int]:
     if name == "chat_async":
         client = _async_client()
         return (lambda n: _run_async(lambda: client.chat(MESSAGES, model=MODEL), n)), 1
+    if name.startswith("aiohttp_"):
+        return _aiohttp_scenario(name), 1
+    if name.startswith("chat_async_c"):  # chat_async_c1, chat_async_c16: handler yields once
+        concurrency = int(name[len("chat_async_c") :])
+        client = _async_client(yield_first=True)
+        return (
+            lambda n: _run_gathered(lambda: client.chat(MESSAGES, model=MODEL), n, concurrency)
+        ), 1
     if name == "stream_sync":
         client = _sync_client()
 
@@ -231,14 +359,14 @@ def scenario(name: str) -> Tuple[Callable[[int], None], int]:
 
         return (lambda n: _run_async(read_async, n)), CHUNKS_PER_STREAM
     if name in ("budget_off", "budget_auto"):
-        # A whole call over a socket (the reply server runs in the parent, outside
-        # valgrind), with headers announcing limits no call reaches: what the rate
-        # budget's bookkeeping adds to a real call (issue 13's "5 % more CPU").
+        # A whole call over a socket (the server in its own process is not traced),
+        # with the harness's headers announcing limits no call reaches: what the
+        # rate budget's bookkeeping adds to a real call (issue 13's "5 % more CPU").
         from openai_accel import OpenAI
 
         client = OpenAI(
             api_key="sk-bench",
-            base_url=os.environ["OPENAI_ACCEL_BENCH_URL"],
+            base_url=_start_server(),
             rate_limits="auto" if name == "budget_auto" else False,
         )
         return (lambda n: _run_sync(lambda: client.chat(MESSAGES, model=MODEL), n)), 1
@@ -251,6 +379,10 @@ SCENARIOS = {  # scenario -> its baseline
     "stream_sync": "stream_raw",
     "stream_async": "stream_raw",
     "budget_auto": "budget_off",
+    "chat_async_c1": "chat_raw",
+    "chat_async_c16": "chat_raw",
+    "aiohttp_c1": "aiohttp_raw_c1",
+    "aiohttp_c16": "aiohttp_raw_c16",
 }
 UNITS = {
     "chat_raw": 200,
@@ -261,12 +393,19 @@ UNITS = {
     "stream_async": 4,
     "budget_off": 100,
     "budget_auto": 100,
+    "chat_async_c1": 96,
+    "chat_async_c16": 96,
+    "aiohttp_raw_c1": 96,
+    "aiohttp_raw_c16": 96,
+    "aiohttp_c1": 96,
+    "aiohttp_c16": 96,
 }
 
 
 def _child(name: str, n: int) -> None:
     run, _ = scenario(name)
-    run(3)  # warm-up: converters, caches, first-use imports
+    # warm-up: converters, caches, first-use imports (and a few gathers, connections)
+    run(48 if name.startswith(("chat_async_c", "aiohttp")) else 3)
     run(n)
 
 
@@ -302,33 +441,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", default=list(SCENARIOS))
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        _serve(args.serve)
+        return
     if args.child:
         _child(args.child[0], int(args.child[1]))
         return
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not on PATH")
-    server: Any = None
-    if any(name.startswith("budget") for name in args.only):
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        from bench_budgets import _reply_server  # the keep-alive server in its own process
-
-        server, os.environ["OPENAI_ACCEL_BENCH_URL"] = _reply_server()
-        assert server is not None
     baselines: Dict[str, float] = {}
     print(f"{'scenario':<14} {'instr/unit':>12} {'baseline':>12} {'ratio':>7}")
-    try:
-        for name in args.only:
-            base = SCENARIOS[name]
-            if base not in baselines:
-                baselines[base] = per_unit(base)
-            cost = per_unit(name)
-            ratio = cost / baselines[base]
-            print(f"{name:<14} {cost:>12,.0f} {baselines[base]:>12,.0f} {ratio:>7.3f}")
-            sys.stdout.flush()
-    finally:
-        if server is not None:
-            server.kill()
+    for name in args.only:
+        base = SCENARIOS[name]
+        if base not in baselines:
+            baselines[base] = per_unit(base)
+        cost = per_unit(name)
+        ratio = cost / baselines[base]
+        print(f"{name:<14} {cost:>12,.0f} {baselines[base]:>12,.0f} {ratio:>7.3f}")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

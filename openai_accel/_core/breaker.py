@@ -198,6 +198,8 @@ class CircuitBreaker:
         changes: List[_Transition] = []
         refusal: Optional[CircuitOpenError] = None
         with self._lock:
+            if self._state is BreakerState.CLOSED:
+                return  # perf: the usual case: nothing to refresh, refuse or announce
             changes = self._refresh_locked()
             if self._state is BreakerState.OPEN:
                 assert self._opened_at is not None
@@ -226,13 +228,14 @@ class CircuitBreaker:
     def on_success(self) -> None:
         changes: List[_Transition] = []
         with self._lock:
+            if self._state is BreakerState.CLOSED:
+                self._failures = 0
+                return  # perf: the usual case: no transition to announce
             if self._state is BreakerState.HALF_OPEN:
                 self._failures = 0
                 self._probes = 0
                 self._opened_at = None
                 changes.append(self._move_locked(BreakerState.CLOSED))
-            elif self._state is BreakerState.CLOSED:
-                self._failures = 0
             # A success reported while OPEN belongs to a call that started
             # before the breaker opened; the timer still decides.
         self._notify(changes)

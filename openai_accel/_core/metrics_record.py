@@ -83,13 +83,21 @@ def tokens_from_usage(
     # type() first: isinstance against an ABC is slow, and this runs per request
     if not usage or (type(usage) is not dict and not isinstance(usage, abc.Mapping)):
         return None, None, None
-    inp = _as_count(usage.get("prompt_tokens"))
-    if inp is None:
-        inp = _as_count(usage.get("input_tokens"))
-    out = _as_count(usage.get("completion_tokens"))
-    if out is None:
-        out = _as_count(usage.get("output_tokens"))
-    total = _as_count(usage.get("total_tokens"))
+    # perf: a plain non-negative int is taken as it is; anything else goes
+    # through _as_count (three calls fewer per request on the usual reply).
+    inp = usage.get("prompt_tokens")
+    if type(inp) is not int or inp < 0:
+        inp = _as_count(inp)
+        if inp is None:
+            inp = _as_count(usage.get("input_tokens"))
+    out = usage.get("completion_tokens")
+    if type(out) is not int or out < 0:
+        out = _as_count(out)
+        if out is None:
+            out = _as_count(usage.get("output_tokens"))
+    total = usage.get("total_tokens")
+    if type(total) is not int or total < 0:
+        total = _as_count(total)
     if total is None and inp is not None and out is not None:
         total = inp + out
     return inp, out, total
@@ -107,5 +115,8 @@ def note_reply(m: RequestMetrics, reply: Mapping[str, Any]) -> None:
     m.response_id = rid if isinstance(rid, str) else None
     choices = reply.get("choices")
     if isinstance(choices, list):
-        reasons = [c.get("finish_reason") for c in choices if isinstance(c, Mapping)]
-        m.finish_reasons = tuple(r for r in reasons if isinstance(r, str)) or None
+        reasons = [  # perf: type() first, the ABC check only for other mappings
+            c.get("finish_reason") for c in choices if type(c) is dict or isinstance(c, Mapping)
+        ]
+        # perf: a list comprehension, not a generator, into tuple()
+        m.finish_reasons = tuple([r for r in reasons if isinstance(r, str)]) or None

@@ -71,7 +71,11 @@ class MetricsStore:
             entries = self._entries
             entries.pop(m.request_id, None)
             entries[m.request_id] = (now, m)
-            self._prune(now)
+            # perf: _prune only when the oldest entry expired or the cap is passed
+            if len(entries) > self.max_entries or (
+                next(iter(entries.values()))[0] < now - self.retention
+            ):
+                self._prune(now)
 
     def clear(self) -> None:
         """Forget everything (e.g. between benchmark phases)."""

@@ -17,7 +17,7 @@ import attrs
 from ..errors import APIConnectionError, OpenAIError, StreamError, error_from_response
 from .breaker import CircuitBreakerProtocol, counts_as_failure
 from .budget_flow import Ticket
-from .effects import Flow, Slot, acquire, read_all, read_chunk, send, sleep
+from .effects import Flow, Send, Slot, acquire, read_all, read_chunk, sleep
 from .http import HttpRequest, HttpResponse
 from .log import attempt_started, log_attempt, log_retry
 from .metrics import MetricsRecorder, RequestMetrics, note_reply
@@ -118,7 +118,8 @@ def _attempt(
             ticket.guard.give_back(ticket)
         raise
     try:
-        response = yield from send(request)
+        # perf: the Send yielded here, not through effects.send(): a generator fewer per attempt
+        response: HttpResponse = yield Send(request)
     except APIConnectionError as exc:
         slot.release()
         return None, None, exc
@@ -233,7 +234,9 @@ def finish_ok(
     ticket = exchange.ticket
     if ticket is not None:  # the budget's estimate, corrected from usage
         ticket.guard.settle(ticket, usage)
-    if isinstance(reply, Mapping) and getattr(ctx.recorder, "enabled", True):
+    # perf: type() first; isinstance against typing.Mapping runs the ABC machinery per call
+    is_reply = type(reply) is dict or isinstance(reply, Mapping)
+    if is_reply and getattr(ctx.recorder, "enabled", True):
         note_reply(exchange.metrics, reply)
     ctx.finish_metrics(
         exchange.metrics,

@@ -88,8 +88,14 @@ class ApiCall:
     url: Optional[str] = None
 
 
+#: perf: built once. ``json.dumps`` with any keyword argument builds a new
+#: JSONEncoder per call, which cost as much as encoding a short chat body.
+#: The encoder keeps no state between calls (``encode`` is thread-safe).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def encode_json(payload: Mapping[str, Any]) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(payload).encode("utf-8")
 
 
 def build_request(
@@ -126,7 +132,8 @@ def build_request(
         body = call.multipart
         headers["Content-Type"] = getattr(call.multipart, "content_type", "multipart/form-data")
         headers["Content-Length"] = str(call.multipart.content_length)
-    if endpoint.streams:
+    streams = endpoint.streams  # a property: read once
+    if streams:
         headers["Accept"] = "text/event-stream" if endpoint.reply.value == "sse" else "*/*"
     if options.extra_headers:
         headers.update(options.extra_headers)
@@ -136,7 +143,7 @@ def build_request(
         headers=headers,
         body=body,
         timeout=options.timeout or default_timeout,
-        stream=endpoint.streams,
+        stream=streams,
     )
 
 

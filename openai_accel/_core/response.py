@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn, Tuple
 
 from ..errors import InvalidResponseError
 from .http import HttpResponse
@@ -24,6 +24,8 @@ def _refuse_constant(name: str) -> NoReturn:
 
 #: Built once: ``json.loads`` with any keyword argument builds a new decoder per call.
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+#: The decoder's scanner (what ``raw_decode`` calls): ``(value, end)`` from an index.
+_SCAN: Callable[[str, int], Tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def loads_reply(text: Any) -> Any:
@@ -34,10 +36,24 @@ def loads_reply(text: Any) -> Any:
     every caller's ``except ValueError`` covers it.
     """
     if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes
-        text = text.decode(json.detect_encoding(text), "surrogatepass")
+        # perf: "{" then a non-zero byte is what detect_encoding calls UTF-8 (no BOM
+        # starts with "{", and UTF-16/32 would put a zero byte next to it).
+        utf8 = text[:1] == b"{" and text[1:2] != b"\x00"
+        text = text.decode("utf-8" if utf8 else json.detect_encoding(text), "surrogatepass")
     if too_deep(text):
         raise ValueError("the JSON is nested too deeply")
     try:
+        # perf: a body that is one object with nothing around it (every API
+        # reply) is scanned directly, without decode()'s two whitespace
+        # regexes; anything else, errors included, goes through decode().
+        if text[:1] == "{" and text[-1:] == "}":
+            try:
+                value, end = _SCAN(text, 0)
+            except ValueError:  # JSONDecodeError: decode() says it the usual way
+                pass
+            else:
+                if end == len(text):
+                    return value
         return _DECODER.decode(text)
     except RecursionError:
         raise ValueError("the JSON is nested too deeply") from None

@@ -125,6 +125,8 @@ def check_text(value: str) -> str:
 
 def _structure_str(value: Any, _: Any) -> str:
     if type(value) is str:
+        if value.isascii():  # perf: check_text's first test inline; most text is ASCII
+            return value
         return check_text(value)
     raise _wrong("a string", value)
 
@@ -252,6 +254,25 @@ def _optional_hook(conv: cattrs.Converter, cls: Any) -> Hook:
     def structure_optional(value: Any, _: Any) -> Any:
         return None if value is None else inner_hook(value, inner)
 
+    # perf: the optional strings and integers of every reply (finish_reason,
+    # content, token details) accept their usual values without a second
+    # call; anything else goes to the same hook as above, errors included.
+    if inner_hook is _structure_str:
+
+        def structure_optional_str(value: Any, _: Any) -> Any:
+            if value is None or (type(value) is str and value.isascii()):
+                return value
+            return _structure_str(value, inner)
+
+        return structure_optional_str
+    if inner_hook is _structure_int:
+
+        def structure_optional_int(value: Any, _: Any) -> Any:
+            if value is None or (type(value) is int and -_INT_LIMIT <= value < _INT_LIMIT):
+                return value
+            return _structure_int(value, inner)
+
+        return structure_optional_int
     return structure_optional
 
 
@@ -276,14 +297,20 @@ def _model_hook(conv: cattrs.Converter, cls: Type[Any], detailed: bool) -> Hook:
     # perf: the plain keys are checked at once as a set (C speed); the loop that
     # names the missing one runs only when something is missing.
     plain = frozenset(entry for entry in required if isinstance(entry, str))
-    groups = tuple(entry for entry in required if not isinstance(entry, str))
+    # The same for each "one of these keys" group: a group none of whose keys
+    # is present is disjoint from the keys.
+    groups = tuple(frozenset(entry) for entry in required if not isinstance(entry, str))
     name = cls.__name__
 
     def structure_model(value: Any, _: Any) -> Any:
         if type(value) is not dict:
             raise _wrong(f"an object for {name}", value)
-        if not plain <= value.keys() or groups:
+        keys = value.keys()
+        if not plain <= keys:
             _check_required(value, required)
+        for group in groups:
+            if group.isdisjoint(keys):
+                _check_required(value, required)
         return generated(value, cls)
 
     return structure_model
@@ -386,13 +413,28 @@ def structure(
             body=data,
             request_id=request_id,
         ) from None
-    if hasattr(obj, "raw"):
-        obj.raw = data
-    if hasattr(obj, "request_id"):
-        obj.request_id = request_id
-    if headers is not None and hasattr(obj, "headers"):
-        obj.headers = headers
+    kind = type(obj)  # not cls: a hook may return a subclass that depends on the data
+    fills = _FILLS.get(kind)
+    if fills is None:
+        fills = _FILLS[kind] = _library_fills(obj)
+    has_raw, has_request_id, has_headers = fills
+    filled: Any = obj
+    if has_raw:
+        filled.raw = data
+    if has_request_id:
+        filled.request_id = request_id
+    if headers is not None and has_headers:
+        filled.headers = headers
     return obj
+
+
+#: perf: per model class, which library fields ``structure`` fills (three
+#: ``hasattr`` per reply before). A class's fields never change.
+_FILLS: Dict[Any, Tuple[bool, bool, bool]] = {}
+
+
+def _library_fills(obj: Any) -> Tuple[bool, bool, bool]:
+    return hasattr(obj, "raw"), hasattr(obj, "request_id"), hasattr(obj, "headers")
 
 
 def raw_dict() -> Dict[str, Any]:

@@ -288,3 +288,43 @@ def test_garbage_retry_after_is_none(value):
 def test_a_plain_retry_after_is_read():
     assert parse_retry_after({"retry-after": " 2.5 "}) == 2.5
     assert parse_retry_after({"retry-after-ms": "1500"}) == 1.5
+
+
+# -- the fast hooks agree with the plain ones -----------------------------------
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**62, max_value=2**64)
+    | st.integers(min_value=-(2**64), max_value=-(2**62))
+    | st.floats()
+    | st.text()
+    | st.sampled_from(["", "\ud800", "é\udfff", "ok", 3.0, -(2**63), 2**63 - 1, 2**63])
+    | st.lists(st.integers(), max_size=2)
+    | st.dictionaries(st.text(max_size=2), st.integers(), max_size=2)
+)
+
+
+def _outcome(hook: Any, value: Any) -> Any:
+    try:
+        return ("ok", type(hook(value, None)), hook(value, None))
+    except Exception as exc:
+        return ("error", type(exc), str(exc))
+
+
+@pytest.mark.parametrize("detailed", [False, True], ids=["fast", "detailed"])
+@pytest.mark.parametrize("inner", [str, int], ids=lambda t: t.__name__)
+@settings(max_examples=200, deadline=None)
+@given(value=scalars)
+def test_the_optional_fast_paths_agree_with_the_inner_hook(detailed, inner, value):
+    """``Optional[str]`` / ``Optional[int]``: same value, or same error, as ``None``-or-X."""
+    from typing import Optional
+
+    from openai_accel.models import _base
+
+    conv = _base._detailed_converter() if detailed else _base.converter()
+    optional_hook = _base._dispatch(conv, Optional[inner])
+    inner_hook = _base._dispatch(conv, inner)
+    expected = ("ok", type(None), None) if value is None else _outcome(inner_hook, value)
+    assert _outcome(optional_hook, value) == expected
