@@ -22,9 +22,26 @@ connection resets, streams cut short or carrying an error event. It records
 every request it receives, so tests can check what a client sent.
 """
 
-from ._faults import Fault, parse_fault_spec
-from ._records import ReceivedRequest, ScriptedResponse, UploadedFile
-from .emulator import Emulator, run_forever
+from typing import TYPE_CHECKING, Any, List
+
+if TYPE_CHECKING:
+    from ._faults import Fault, parse_fault_spec
+    from ._records import ReceivedRequest, ScriptedResponse, UploadedFile
+    from .emulator import Emulator, run_forever
+
+# perf: the pytest plugin (``openai_accel.testing.pytest_plugin``) is imported
+# at every pytest start, which imports this package first; the emulator and
+# its aiohttp server load on first use of a name instead.
+#: Public name -> the submodule that defines it.
+_LAZY_NAMES = {
+    "Emulator": "emulator",
+    "Fault": "_faults",
+    "ReceivedRequest": "_records",
+    "ScriptedResponse": "_records",
+    "UploadedFile": "_records",
+    "parse_fault_spec": "_faults",
+    "run_forever": "emulator",
+}
 
 __all__ = [
     "Emulator",
@@ -35,3 +52,26 @@ __all__ = [
     "parse_fault_spec",
     "run_forever",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    module = _LAZY_NAMES.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value  # later lookups are plain module attributes
+        return value
+    if not name.startswith("__"):
+        # ``openai_accel.testing.emulator`` was loaded by this package's import
+        # before it went lazy: a submodule stays reachable as an attribute.
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(__all__))
