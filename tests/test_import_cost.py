@@ -58,6 +58,7 @@ LAZY_SINCE_ISSUE_11 = [
     "openai_accel.otel",
     "openai_accel.model_info",
     "openai_accel.types",
+    "openai_accel._core.target_azure",
     "openai_accel.testing.emulator",
     *(["typing_extensions"] if sys.version_info >= (3, 10) else []),
 ]
