@@ -10,6 +10,8 @@ from ._core.breaker import BreakerState, CircuitBreaker, CircuitBreakerProtocol
 from ._core.budget import BudgetView
 from ._core.metrics import RequestMetrics
 from ._core.rate_config import RateLimits
+from ._lazy import lazy_attribute as _lazy_attribute
+from ._lazy import lazy_dir as _lazy_dir
 from .client import OpenAI
 
 # Responses API and structured outputs
@@ -187,15 +189,12 @@ __all__ += [
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY_NAMES.get(name)
-    if module is not None:
-        import importlib
+    return _lazy_attribute(__name__, globals(), _LAZY_NAMES, name, _SUBMODULES)
 
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value  # later lookups are plain module attributes
-        return value
-    raise AttributeError(f"module 'openai_accel' has no attribute {name!r}")
+
+#: Submodules the eager imports used to load, listed by ``dir()`` as before.
+_SUBMODULES = ("model_info", "otel", "statsd_sink", "types")
 
 
 def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(__all__))
+    return _lazy_dir(globals(), __all__, _SUBMODULES)

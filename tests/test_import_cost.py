@@ -177,3 +177,17 @@ def test_every_public_name_resolves_in_a_fresh_interpreter() -> None:
         "assert isinstance(card, openai_accel.models.misc.ModelCard)\n"
     )
     assert loaded_after(code, []) == []
+
+
+def test_submodules_the_old_imports_loaded_stay_attributes() -> None:
+    code = (
+        "import sys, openai_accel, openai_accel.testing\n"
+        "assert openai_accel.types.Voice.ALLOY == 'alloy'\n"
+        "assert openai_accel.models.misc.ModelCard.__name__ == 'ModelCard'\n"
+        "assert {'types', 'otel', 'statsd_sink', 'model_info'} <= set(dir(openai_accel))\n"
+        "assert not hasattr(openai_accel, 'async_client')  # never imported by a bare read\n"
+        "assert not hasattr(openai_accel.models, 'no_such_module')\n"
+        "assert 'aiohttp' not in sys.modules\n"
+        "assert openai_accel.testing.emulator.Emulator.__name__ == 'Emulator'\n"
+    )
+    assert loaded_after(code, []) == []

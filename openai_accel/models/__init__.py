@@ -2,6 +2,8 @@
 
 from typing import TYPE_CHECKING, Any, List
 
+from .._lazy import lazy_attribute, lazy_dir
+
 if TYPE_CHECKING:
     from .audio import (
         Segment,
@@ -140,15 +142,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY_NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+    return lazy_attribute(__name__, globals(), _LAZY_NAMES, name, _SUBMODULES)
 
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later lookups are plain module attributes
-    return value
+
+#: Submodules the eager imports used to load, listed by ``dir()`` as before.
+_SUBMODULES = ("audio", "batch", "files", "misc", "raw", "responses", "sdk", "transcription_stream")
 
 
 def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(__all__))
+    return lazy_dir(globals(), __all__, _SUBMODULES)

@@ -24,6 +24,8 @@ every request it receives, so tests can check what a client sent.
 
 from typing import TYPE_CHECKING, Any, List
 
+from .._lazy import lazy_attribute, lazy_dir
+
 if TYPE_CHECKING:
     from ._faults import Fault, parse_fault_spec
     from ._records import ReceivedRequest, ScriptedResponse, UploadedFile
@@ -55,23 +57,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    import importlib
-
-    module = _LAZY_NAMES.get(name)
-    if module is not None:
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value  # later lookups are plain module attributes
-        return value
-    if not name.startswith("__"):
-        # ``openai_accel.testing.emulator`` was loaded by this package's import
-        # before it went lazy: a submodule stays reachable as an attribute.
-        try:
-            return importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return lazy_attribute(__name__, globals(), _LAZY_NAMES, name)
 
 
 def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(__all__))
+    return lazy_dir(globals(), __all__, ["emulator"])
