@@ -4,12 +4,14 @@
 blocking script never pays for asyncio machinery it does not use.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, List
 
 from ._core.breaker import BreakerState, CircuitBreaker, CircuitBreakerProtocol
 from ._core.budget import BudgetView
 from ._core.metrics import RequestMetrics
 from ._core.rate_config import RateLimits
+from ._lazy import lazy_attribute as _lazy_attribute
+from ._lazy import lazy_dir as _lazy_dir
 from .client import OpenAI
 
 # Responses API and structured outputs
@@ -41,29 +43,7 @@ from .errors import (
     StreamError,
     UnprocessableEntityError,
 )
-from .models import (
-    ChatChunk,
-    ChatResponse,
-    ImageData,
-    ImageResponse,
-    ModerationResponse,
-    ToolCall,
-    Transcription,
-    Translation,
-    Usage,
-)
-from .models.batch import Batch, BatchStatus
-from .models.files import FileObject
-from .models.responses import (
-    FunctionCallItem,
-    MessageItem,
-    ReasoningItem,
-    Response,
-    ResponseEvent,
-    UnknownItem,
-)
-from .models.transcription_stream import TranscriptionEvent
-from .types import AudioFormat, TranscriptionFormat, Voice
+from .models.chat import ChatChunk, ChatResponse, ToolCall, Usage
 from .voice import AsyncVoiceAgent, VoiceAgent
 
 if TYPE_CHECKING:
@@ -72,6 +52,25 @@ if TYPE_CHECKING:
     from ._ops.voice import VoiceResponse
     from .async_client import AsyncOpenAI
     from .azure import AsyncAzureOpenAI, AzureOpenAI
+    from .models import (
+        ImageData,
+        ImageResponse,
+        ModerationResponse,
+        Transcription,
+        Translation,
+    )
+    from .models.batch import Batch, BatchStatus
+    from .models.files import FileObject
+    from .models.responses import (
+        FunctionCallItem,
+        MessageItem,
+        ReasoningItem,
+        Response,
+        ResponseEvent,
+        UnknownItem,
+    )
+    from .models.transcription_stream import TranscriptionEvent
+    from .types import AudioFormat, TranscriptionFormat, Voice
 
 #: Public names whose modules load on first access (``import openai_accel``
 #: stays cheap for a blocking chat): name -> module that defines it.
@@ -85,6 +84,25 @@ _LAZY_NAMES = {
     # Azure, loaded on first use
     "AzureOpenAI": "openai_accel.azure",
     "AsyncAzureOpenAI": "openai_accel.azure",
+    # perf: the reply models of the other endpoints (attrs classes) and the enums
+    "ImageData": "openai_accel.models.misc",
+    "ImageResponse": "openai_accel.models.misc",
+    "ModerationResponse": "openai_accel.models.misc",
+    "Transcription": "openai_accel.models.audio",
+    "Translation": "openai_accel.models.audio",
+    "Batch": "openai_accel.models.batch",
+    "BatchStatus": "openai_accel.models.batch",
+    "FileObject": "openai_accel.models.files",
+    "FunctionCallItem": "openai_accel.models.responses",
+    "MessageItem": "openai_accel.models.responses",
+    "ReasoningItem": "openai_accel.models.responses",
+    "Response": "openai_accel.models.responses",
+    "ResponseEvent": "openai_accel.models.responses",
+    "UnknownItem": "openai_accel.models.responses",
+    "TranscriptionEvent": "openai_accel.models.transcription_stream",
+    "AudioFormat": "openai_accel.types",
+    "TranscriptionFormat": "openai_accel.types",
+    "Voice": "openai_accel.types",
 }
 
 __version__ = "0.1.0"
@@ -171,11 +189,12 @@ __all__ += [
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY_NAMES.get(name)
-    if module is not None:
-        import importlib
+    return _lazy_attribute(__name__, globals(), _LAZY_NAMES, name, _SUBMODULES)
 
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value  # later lookups are plain module attributes
-        return value
-    raise AttributeError(f"module 'openai_accel' has no attribute {name!r}")
+
+#: Submodules the eager imports used to load, listed by ``dir()`` as before.
+_SUBMODULES = ("model_info", "otel", "statsd_sink", "types")
+
+
+def __dir__() -> List[str]:
+    return _lazy_dir(globals(), __all__, _SUBMODULES)

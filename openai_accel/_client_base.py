@@ -7,11 +7,10 @@ only decides which driver performs the effects (``OpenAI``: blocking,
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
+import os
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, TypeVar, Union
 
-from . import _client_copy as client_copy
 from . import _sdk_shape as sdk_shape
-from . import model_info
 from ._budgets import budget_snapshot, make_budget_guard
 from ._config import ClientConfig, TimeoutArg, resolve_config
 from ._core.admission import AdmissionState
@@ -26,7 +25,6 @@ from ._core.token_estimate import TokenCounter
 from ._drivers import AsyncDriver, SyncDriver
 from ._gates import AsyncGate, ThreadGate
 from ._ops import chat as chat_ops
-from ._ops import raw as raw_ops
 
 # perf: the flow modules are lazy handles (see _ops/lazy.py).
 from ._ops.lazy import (
@@ -38,18 +36,23 @@ from ._ops.lazy import (
     image_ops,
     model_ops,
     moderation_ops,
+    raw_ops,
     response_ops,
     voice_ops,
 )
 from ._surface import call_op, stream_op
-from .models.batch import Batch
 from .models.chat import ChatChunk
-from .models.files import FileObject
-from .models.responses import ResponseEvent
-from .models.transcription_stream import TranscriptionEvent
-from .otel import telemetry_sinks
-from .statsd_sink import make_statsd_sink
 from .voice import agent_factory
+
+if TYPE_CHECKING:
+    from .models.batch import Batch
+    from .models.files import FileObject
+    from .models.responses import ResponseEvent
+    from .models.transcription_stream import TranscriptionEvent
+else:
+    # perf: a stream's item type only types the method (stream_op keeps it for
+    # mypy); these reply models load with their endpoints' flows instead.
+    Batch = FileObject = ResponseEvent = TranscriptionEvent = object
 
 __all__ = ["ClientBase"]
 
@@ -146,9 +149,17 @@ class ClientBase:
             breaker = None
         else:
             breaker = circuit_breaker
-        sink = make_statsd_sink(statsd, metrics_prefix)
-        sinks: List[Any] = [sink] if sink is not None else []
-        sinks += telemetry_sinks(telemetry, config.base_url)  # obs: telemetry="otel"
+        sinks: List[Any] = []
+        # (the variable is statsd_sink.ENV_VAR, read again there)
+        if statsd is not None or os.environ.get("OPENAI_ACCEL_STATSD", "").strip():
+            from .statsd_sink import make_statsd_sink  # perf: loaded only with a StatsD sink
+
+            sink = make_statsd_sink(statsd, metrics_prefix)
+            sinks += [sink] if sink is not None else []
+        if telemetry is not None:
+            from .otel import telemetry_sinks  # perf: loaded only with telemetry=
+
+            sinks += telemetry_sinks(telemetry, config.base_url)  # obs: telemetry="otel"
         recorder = make_recorder(
             request_tracking,
             metrics_retention,
@@ -225,6 +236,8 @@ class ClientBase:
     copy = with_options
 
     def _copy_with(self: _Client, options: Mapping[str, Any]) -> _Client:
+        from . import _client_copy as client_copy  # perf: loaded by the first copy
+
         client_copy.check_options(options)
         return client_copy.copy_client(self, options)
 
@@ -251,11 +264,15 @@ class ClientBase:
     @staticmethod
     def get_model_max_tokens(model: str) -> int:
         """The model's context window in tokens (a documented default for unknown models)."""
+        from . import model_info  # perf: the model table loads on first use
+
         return model_info.get_model_max_tokens(model)
 
     @staticmethod
     def supports_vision(model: str) -> bool:
         """Whether the model accepts image inputs (False for unknown models)."""
+        from . import model_info
+
         return model_info.supports_vision(model)
 
     # -- observability ------------------------------------------------------

@@ -26,16 +26,8 @@ import attrs
 
 from . import _client_copy as client_copy
 from ._config import ClientConfig
-from ._core.target import (
-    ApiKeyAuth,
-    Auth,
-    AzureDeploymentRoutes,
-    BaseUrlRoutes,
-    BearerAuth,
-    RequestTarget,
-    Routes,
-    TokenProviderAuth,
-)
+from ._core.target import Auth, BaseUrlRoutes, BearerAuth, RequestTarget, Routes
+from ._core.target_azure import ApiKeyAuth, AzureDeploymentRoutes, TokenProviderAuth
 from .async_client import AsyncOpenAI
 from .client import OpenAI
 

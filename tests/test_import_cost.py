@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from typing import List
+from typing import List, Sequence
 
 import pytest
 
@@ -35,10 +35,38 @@ NOT_IMPORTED = [
     "openai_accel._ops.moderation",
 ]
 
+#: Loaded on first use since issue 11 (``import openai_accel`` budget): cattrs
+#: (the converter is built by the first reply), the reply models of every
+#: endpoint but chat (attrs classes cost ~0.5 ms each to create), the schema
+#: mapping of structured outputs, the SDK-shaped models, the sinks and tables
+#: only some clients use, and the emulator behind the pytest plugin.
+LAZY_SINCE_ISSUE_11 = [
+    "cattrs",
+    "cattrs.gen",
+    "openai_accel.models.audio",
+    "openai_accel.models.batch",
+    "openai_accel.models.files",
+    "openai_accel.models.misc",
+    "openai_accel.models.responses",
+    "openai_accel.models.sdk",
+    "openai_accel.models.transcription_stream",
+    "openai_accel.models.raw",
+    "openai_accel._core.schema_types",
+    "openai_accel._ops.raw",
+    "openai_accel._client_copy",
+    "openai_accel.statsd_sink",
+    "openai_accel.otel",
+    "openai_accel.model_info",
+    "openai_accel.types",
+    "openai_accel._core.target_azure",
+    "openai_accel.testing.emulator",
+    *(["typing_extensions"] if sys.version_info >= (3, 10) else []),
+]
 
-def loaded_after(code: str) -> List[str]:
-    """The NOT_IMPORTED modules present in a fresh interpreter after ``code``."""
-    probe = f"{code}\nimport json, sys\nprint(json.dumps([m for m in {NOT_IMPORTED!r} if m in sys.modules]))"
+
+def loaded_after(code: str, watched: Sequence[str] = NOT_IMPORTED) -> List[str]:
+    """The ``watched`` modules present in a fresh interpreter after ``code``."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps([m for m in {list(watched)!r} if m in sys.modules]))"
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
@@ -78,3 +106,88 @@ def test_a_lazy_method_has_its_flows_signature_and_docstring() -> None:
     method = OpenAI.speech_to_text
     assert method.__doc__ == audio.speech_to_text.__doc__
     assert list(inspect.signature(method).parameters)[:2] == ["self", "audio"]
+
+
+def test_import_leaves_the_issue_11_modules_for_first_use() -> None:
+    assert loaded_after("import openai_accel", LAZY_SINCE_ISSUE_11) == []
+
+
+CHAT_OVER_A_MOCK = """
+import json
+from openai_accel import OpenAI, ChatResponse
+from openai_accel._core.http import Headers, HttpResponse
+from openai_accel.transports.mock import MockTransport
+body = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": "Hi!", "refusal": None}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+def handler(request):
+    headers = Headers({"content-type": "application/json"})
+    return HttpResponse(200, headers, content=json.dumps(body).encode())
+client = OpenAI(api_key="sk-x", transport=MockTransport(handler), rate_limits=False)
+answer = client.chat("Hello")
+assert isinstance(answer, ChatResponse) and answer.content == "Hi!", answer
+"""
+
+
+def test_a_blocking_chat_loads_cattrs_and_nothing_else_of_them() -> None:
+    loaded = loaded_after(CHAT_OVER_A_MOCK, LAZY_SINCE_ISSUE_11)
+    came_with_cattrs = ("cattrs", "typing_extensions")  # cattrs imports typing_extensions
+    assert [m for m in loaded if not m.startswith(came_with_cattrs)] == []
+    assert "cattrs" in loaded  # the converter was built on first use
+
+
+def test_the_pytest_plugin_loads_neither_the_emulator_nor_aiohttp() -> None:
+    code = "import openai_accel.testing.pytest_plugin"
+    assert loaded_after(code, ["aiohttp", "asyncio", "openai_accel.testing.emulator"]) == []
+
+
+LAZY_PUBLIC_NAMES = {
+    "openai_accel": ["Response", "ResponseEvent", "Batch", "FileObject", "Voice", "Transcription"],
+    "openai_accel.models": ["Batch", "ModelCard", "Response", "Word", "ChatResponse"],
+    "openai_accel.testing": ["Emulator", "Fault", "ScriptedResponse", "run_forever"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(LAZY_PUBLIC_NAMES))
+def test_lazy_public_names_resolve_and_are_listed(module: str) -> None:
+    import importlib
+
+    package = importlib.import_module(module)
+    for name in LAZY_PUBLIC_NAMES[module]:
+        value = getattr(package, name)
+        assert value is getattr(importlib.import_module(value.__module__), name)
+        assert name in dir(package)
+        assert name in package.__all__
+    with pytest.raises(AttributeError):
+        package.NoSuchName  # noqa: B018
+
+
+def test_every_public_name_resolves_in_a_fresh_interpreter() -> None:
+    code = (
+        "import openai_accel, openai_accel.models, openai_accel.testing\n"
+        "for package in (openai_accel, openai_accel.models, openai_accel.testing):\n"
+        "    for name in package.__all__:\n"
+        "        getattr(package, name)\n"
+        "from openai_accel import Response, Batch, BatchStatus, TranscriptionEvent, Voice\n"
+        "import pickle, attrs\n"
+        "from openai_accel.models import ModelCard\n"
+        "card = ModelCard(id='m')\n"
+        "assert pickle.loads(pickle.dumps(card)) == card\n"
+        "assert isinstance(card, openai_accel.models.misc.ModelCard)\n"
+    )
+    assert loaded_after(code, []) == []
+
+
+def test_submodules_the_old_imports_loaded_stay_attributes() -> None:
+    code = (
+        "import sys, openai_accel, openai_accel.testing\n"
+        "assert openai_accel.types.Voice.ALLOY == 'alloy'\n"
+        "assert openai_accel.models.misc.ModelCard.__name__ == 'ModelCard'\n"
+        "assert {'types', 'otel', 'statsd_sink', 'model_info'} <= set(dir(openai_accel))\n"
+        "assert not hasattr(openai_accel, 'async_client')  # never imported by a bare read\n"
+        "assert not hasattr(openai_accel.models, 'no_such_module')\n"
+        "assert 'aiohttp' not in sys.modules\n"
+        "assert openai_accel.testing.emulator.Emulator.__name__ == 'Emulator'\n"
+    )
+    assert loaded_after(code, []) == []

@@ -23,11 +23,9 @@ import re
 from typing import Any, Dict, Mapping, MutableMapping, Optional, Type
 
 import attrs
-from cattrs.gen import make_dict_structure_fn
 
 from ..errors import BadRequestError, InvalidResponseError, LengthFinishReasonError
 from ..models._base import converter
-from .schema_types import is_structured_class, root_schema
 
 __all__ = [
     "StructuredFormat",
@@ -97,6 +95,9 @@ def _make_strict(schema: MutableMapping[str, Any], path: str, param: str) -> Non
 
 def strict_format(cls: Any, *, param: str = "response_format") -> StructuredFormat:
     """The strict schema for ``cls``; BadRequestError (nothing sent) when it has none."""
+    # perf: the schema mapping (dataclasses, uuid, pathlib...) loads with the first class given
+    from .schema_types import is_structured_class, root_schema
+
     if not is_structured_class(cls):
         raise BadRequestError(
             f"{param}: expected an attrs class, a dataclass, a TypedDict or a dict, got {cls!r}",
@@ -187,6 +188,8 @@ def _user_converter() -> Any:
     field called ``messages``, which must come from the answer. Registered
     once, on first use, for classes outside this package only.
     """
+    from cattrs.gen import make_dict_structure_fn  # perf: cattrs loads on first use
+
     conv = converter()
     conv.register_structure_hook_factory(
         _is_user_attrs_class, lambda cls: make_dict_structure_fn(cls, conv)

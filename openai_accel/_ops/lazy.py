@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from . import images as image_ops
     from . import models as model_ops
     from . import moderation as moderation_ops
+    from . import raw as raw_ops
     from . import responses as response_ops
     from . import voice as voice_ops
 else:
@@ -30,6 +31,7 @@ else:
     image_ops = lazy_module("openai_accel._ops.images")
     model_ops = lazy_module("openai_accel._ops.models")
     moderation_ops = lazy_module("openai_accel._ops.moderation")
+    raw_ops = lazy_module("openai_accel._ops.raw")
     response_ops = lazy_module("openai_accel._ops.responses")
     voice_ops = lazy_module("openai_accel._ops.voice")
 
@@ -42,6 +44,7 @@ __all__ = [
     "image_ops",
     "model_ops",
     "moderation_ops",
+    "raw_ops",
     "response_ops",
     "voice_ops",
 ]

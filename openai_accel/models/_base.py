@@ -36,10 +36,13 @@ per-field bookkeeping. Only when it fails is the reply structured again by a
 second, detailed converter, whose only job is to say where the fault is.
 """
 
+from __future__ import annotations
+
 import functools
 import math
 import typing
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -54,16 +57,14 @@ from typing import (
 )
 
 import attrs
-import cattrs
-from cattrs.errors import (
-    AttributeValidationNote,
-    ClassValidationError,
-    IterableValidationError,
-    IterableValidationNote,
-)
-from cattrs.gen import make_dict_structure_fn, override
 
 from ..errors import InvalidResponseError
+
+if TYPE_CHECKING:
+    import cattrs
+
+# perf: cattrs (and cattrs.gen, ~15 ms with its own imports) loads when the
+# first reply is structured, not at ``import openai_accel``.
 
 T = TypeVar("T")
 
@@ -203,6 +204,8 @@ def _list_hook(conv: cattrs.Converter, cls: Any, detailed: bool) -> Hook:
             raise _wrong("an array", value)
         return [item_hook(item, item_type) for item in value]
 
+    from cattrs.errors import IterableValidationError, IterableValidationNote
+
     def structure_list_detailed(value: Any, _: Any) -> List[Any]:
         if type(value) is not list:
             raise _wrong("an array", value)
@@ -229,6 +232,8 @@ def _dict_hook(conv: cattrs.Converter, cls: Any, detailed: bool) -> Hook:
         if type(value) is not dict:
             raise _wrong("an object", value)
         return {key_hook(k, key_type): value_hook(v, value_type) for k, v in value.items()}
+
+    from cattrs.errors import IterableValidationError, IterableValidationNote
 
     def structure_dict_detailed(value: Any, _: Any) -> Dict[Any, Any]:
         if type(value) is not dict:
@@ -286,6 +291,8 @@ def _check_required(data: Dict[str, Any], required: Sequence[Union[str, Tuple[st
 
 
 def _model_hook(conv: cattrs.Converter, cls: Type[Any], detailed: bool) -> Hook:
+    from cattrs.gen import make_dict_structure_fn, override
+
     omitted = {a.name: override(omit=True) for a in attrs.fields(cls) if a.name in _LIBRARY_FIELDS}
     generated = make_dict_structure_fn(
         cls,
@@ -332,6 +339,8 @@ def _is_dict(cls: Any) -> bool:
 
 
 def _build(detailed: bool) -> cattrs.Converter:
+    import cattrs
+
     conv = cattrs.Converter(detailed_validation=detailed)
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(bool, _structure_bool)
@@ -357,6 +366,8 @@ def _detailed_converter() -> cattrs.Converter:
 
 
 def _path_step(exc: BaseException) -> str:
+    from cattrs.errors import AttributeValidationNote, IterableValidationNote
+
     for note in reversed(getattr(exc, "__notes__", [])):
         if isinstance(note, AttributeValidationNote):
             return f".{note.name}"
@@ -367,6 +378,8 @@ def _path_step(exc: BaseException) -> str:
 
 def _first_fault(exc: BaseException) -> Tuple[str, BaseException]:
     """(field path, innermost error) of the first fault in cattrs' error tree."""
+    from cattrs.errors import ClassValidationError, IterableValidationError
+
     path = ""
     while isinstance(exc, (ClassValidationError, IterableValidationError)) and exc.exceptions:
         exc = exc.exceptions[0]

@@ -22,9 +22,28 @@ connection resets, streams cut short or carrying an error event. It records
 every request it receives, so tests can check what a client sent.
 """
 
-from ._faults import Fault, parse_fault_spec
-from ._records import ReceivedRequest, ScriptedResponse, UploadedFile
-from .emulator import Emulator, run_forever
+from typing import TYPE_CHECKING, Any, List
+
+from .._lazy import lazy_attribute, lazy_dir
+
+if TYPE_CHECKING:
+    from ._faults import Fault, parse_fault_spec
+    from ._records import ReceivedRequest, ScriptedResponse, UploadedFile
+    from .emulator import Emulator, run_forever
+
+# perf: the pytest plugin (``openai_accel.testing.pytest_plugin``) is imported
+# at every pytest start, which imports this package first; the emulator and
+# its aiohttp server load on first use of a name instead.
+#: Public name -> the submodule that defines it.
+_LAZY_NAMES = {
+    "Emulator": "emulator",
+    "Fault": "_faults",
+    "ReceivedRequest": "_records",
+    "ScriptedResponse": "_records",
+    "UploadedFile": "_records",
+    "parse_fault_spec": "_faults",
+    "run_forever": "emulator",
+}
 
 __all__ = [
     "Emulator",
@@ -35,3 +54,11 @@ __all__ = [
     "parse_fault_spec",
     "run_forever",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    return lazy_attribute(__name__, globals(), _LAZY_NAMES, name)
+
+
+def __dir__() -> List[str]:
+    return lazy_dir(globals(), __all__, ["emulator"])
