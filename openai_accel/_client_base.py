@@ -50,9 +50,14 @@ if TYPE_CHECKING:
     from .models.responses import ResponseEvent
     from .models.transcription_stream import TranscriptionEvent
 else:
-    # perf: a stream's item type only types the method (stream_op keeps it for
-    # mypy); these reply models load with their endpoints' flows instead.
-    Batch = FileObject = ResponseEvent = TranscriptionEvent = object
+    # perf: a stream's item type only types the method (for mypy, and by name for
+    # the reference docs, which read ``stream_op._item.__name__``); the reply
+    # models themselves load with their endpoints' flows. Named stand-ins, so
+    # the docs still say ``Stream[FileObject, ...]``.
+    Batch, FileObject, ResponseEvent, TranscriptionEvent = (
+        type(name, (), {"__module__": __name__})
+        for name in ("Batch", "FileObject", "ResponseEvent", "TranscriptionEvent")
+    )
 
 __all__ = ["ClientBase"]
 
