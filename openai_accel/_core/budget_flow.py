@@ -11,7 +11,7 @@ first costs nothing, because a reservation is already a fair queue.
 A wait longer than ``rate_limit_timeout`` is refused at once (the wait is
 known when the reservation is made) with :class:`RateLimitTimeoutError`, and
 nothing is taken. A call cancelled or closed before it sends gives its
-reservation back (``finally``-style cleanup in :meth:`BudgetGuard.admit`
+reservation back (``finally``-style cleanup in :meth:`BudgetGuard.take`
 and in the pipeline's slot acquisition).
 """
 
@@ -95,14 +95,6 @@ class BudgetGuard:
             return self._wait(reservation)
         return reservation
 
-    def admit(self, call: ApiCall, delay: float = 0.0) -> Flow[Ticket]:
-        """:meth:`take` as a flow (the ticket, after any wait)."""
-        taken = self.take(call, delay)
-        if type(taken) is Reservation:
-            return taken
-        ticket: Ticket = yield from taken  # type: ignore[misc]
-        return ticket
-
     def _admit_locally(
         self, family: str, tokens: int, delay: float, reservation: Optional[Ticket] = None
     ) -> Flow[Ticket]:
@@ -136,8 +128,7 @@ class BudgetGuard:
         if not self.budget.is_pacing(family):
             return
         fresh = yield from self._admit_locally(family, ticket.tokens, 0.0)
-        ticket.become(fresh)
-        ticket.provisional = False
+        ticket.become(fresh)  # asked again: no longer provisional
 
     def _wait(self, ticket: Ticket) -> Flow[Ticket]:
         if not ticket.granted:
@@ -187,8 +178,7 @@ class BudgetGuard:
 
     def settle(self, ticket: Ticket, usage: Any) -> None:
         """Correct the estimate with the reply's ``usage`` (once)."""
-        total = usage.get("total_tokens") if type(usage) is dict else None  # perf: usual shape
-        self.budget.settle(ticket, total if type(total) is int else used_tokens(usage))
+        self.budget.settle(ticket, used_tokens(usage))
 
 
 _NOTHING_SAID = (None,) * 6

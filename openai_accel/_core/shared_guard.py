@@ -3,7 +3,7 @@
 :class:`SharedBudgetGuard` is the in-process :class:`BudgetGuard` with its
 decisions moved into Redis (the Lua scripts of ``shared_scripts``):
 
-* ``admit`` yields one ``Shared(ADMIT)`` effect per attempt. It checks the
+* ``take`` yields one ``Shared(ADMIT)`` effect per attempt. It checks the
   fleet's breaker (a breaker opened by any process refuses here, before
   anything is sent), reserves in the fleet's GCRA, and carries this process's
   *deferred* bookkeeping along (usage corrections, reservations given back by
@@ -129,11 +129,8 @@ class SharedBudgetGuard(BudgetGuard):
 
     def take(self, call: ApiCall, delay: float = 0.0) -> Union[Ticket, Flow[Ticket]]:
         """Always a flow: the fleet's budget is asked through an effect (one round trip)."""
-        return self.admit(call, delay)
-
-    def admit(self, call: ApiCall, delay: float = 0.0) -> Flow[Ticket]:
         family = self.budget.family_key(model_family(call.model))
-        return (yield from self._admit_family(family, self.estimate(call), delay))
+        return self._admit_family(family, self.estimate(call), delay)
 
     def _admit_family(self, family: str, tokens: int, delay: float) -> Flow[Ticket]:
         if not self.shared_available:
@@ -179,7 +176,6 @@ class SharedBudgetGuard(BudgetGuard):
             return
         fresh = yield from self._admit_family(family, ticket.tokens, 0.0)
         ticket.become(fresh)  # keeps the fleet's probe role, if it had it
-        ticket.provisional = False
 
     def observe(
         self, ticket: Ticket, headers: Optional[Mapping[str, str]], error: Optional[BaseException]
