@@ -1,10 +1,12 @@
 """Rate budget benchmarks (issue 13), run by ``benchmarks/run.py``; ratios, not timings.
 
 * ``budget-overhead``: client CPU per call with ``rate_limits="auto"`` versus
-  ``False`` (mock transport whose replies carry real-looking ``x-ratelimit-*``
-  headers with limits too high to ever make a call wait: what is measured is
-  the bookkeeping), and with ``shared_state`` on a local redis-server (its
-  round trips per call, and the CPU it costs).
+  ``False``, over a socket to a local server in another process and over a
+  mock transport (replies carry real-looking ``x-ratelimit-*`` headers with
+  limits too high to ever make a call wait: what is measured is the
+  bookkeeping), and with ``shared_state`` on a local redis-server (its round
+  trips per call, and the CPU it costs). The clients compared run call by call
+  in turn, beside a control of two identical clients (the noise floor).
 * ``fleet``: N worker processes hammer the emulator, which enforces a
   requests-per-minute limit per key, for a few seconds: requests/s achieved
   versus configured and the 429 count, with the shared (Redis) budget and
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -66,11 +69,45 @@ def _reply(request: HttpRequest) -> HttpResponse:
     return HttpResponse(200, Headers(_HEADERS), content=_BODY)
 
 
-def _cpu_us_per_call(client: OpenAI, calls: int) -> float:
-    start = time.process_time()
-    for _ in range(calls):
-        client.chat(MESSAGES, model=MODEL)
-    return (time.process_time() - start) / calls * 1e6
+def _paired_cpu(
+    first: OpenAI, second: OpenAI, pairs: int, blocks: int
+) -> Tuple[float, float, List[float]]:
+    """Client CPU per call of two clients run call by call in turn; ``second / first`` per block.
+
+    Why in turn: on a shared (virtual) machine the CPU a call costs drifts by
+    several percent from one second to the next, which swamps a difference of
+    a few percent between two runs made one after the other. Alternating call
+    by call (and which of the two goes first in each pair) puts both under the
+    same drift; the thread's own CPU clock leaves the server's out.
+    """
+    clock = time.thread_time_ns
+    ratios: List[float] = []
+    total_first = total_second = 0
+    for _ in range(blocks):
+        spent_first = spent_second = 0
+        for i in range(pairs):
+            for client in (first, second) if i % 2 == 0 else (second, first):
+                started = clock()
+                client.chat(MESSAGES, model=MODEL)
+                if client is first:
+                    spent_first += clock() - started
+                else:
+                    spent_second += clock() - started
+        for client in (first, second):
+            requests = getattr(client._driver.transport, "requests", None)
+            if requests is not None:
+                requests.clear()  # the mock keeps every request: do not let it grow
+        ratios.append(spent_second / spent_first)
+        total_first += spent_first
+        total_second += spent_second
+    calls = pairs * blocks
+    return total_first / calls / 1e3, total_second / calls / 1e3, ratios
+
+
+def _quartiles(values: List[float]) -> Tuple[float, float, float]:
+    ordered = sorted(values)
+    last = len(ordered) - 1
+    return ordered[last // 4], ordered[last // 2], ordered[(3 * last) // 4]
 
 
 def _redis_server() -> Optional[subprocess.Popen[bytes]]:
@@ -113,11 +150,6 @@ def _wait_for_port(port: int) -> bool:
     return False
 
 
-def _median(values: List[float]) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
-
-
 _SERVER = """
 import http.server, json, sys
 BODY = sys.argv[1].encode()
@@ -153,13 +185,25 @@ def _reply_server() -> Tuple[subprocess.Popen[str], str]:
     return process, f"http://127.0.0.1:{port}/v1"
 
 
+def _pin(server_pid: int) -> Optional[Any]:
+    """Client on CPU 0, server on CPU 1 (as the reference harness does); the old mask back."""
+    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
+        return None
+    before = os.sched_getaffinity(0)
+    cpus = sorted(before)
+    os.sched_setaffinity(server_pid, {cpus[1]})
+    os.sched_setaffinity(0, {cpus[0]})
+    return before
+
+
 def budget_overhead(quick: bool, result: Any) -> Any:
-    calls, rounds = (50, 3) if quick else (1000, 9)
+    pairs, blocks = (25, 4) if quick else (200, 21)
     reply_server, base_url = _reply_server()
     clients: Dict[str, OpenAI] = {
         "off": OpenAI(api_key="sk-bench", rate_limits=False, transport=MockTransport(_reply)),
         "auto": OpenAI(api_key="sk-bench", transport=MockTransport(_reply)),
         "socket_off": OpenAI(api_key="sk-bench", base_url=base_url, rate_limits=False),
+        "socket_off_2": OpenAI(api_key="sk-bench", base_url=base_url, rate_limits=False),
         "socket_auto": OpenAI(api_key="sk-bench", base_url=base_url),
     }
     server = _redis_server()
@@ -170,41 +214,47 @@ def budget_overhead(quick: bool, result: Any) -> Any:
             api_key="sk-bench", shared_state=url, transport=MockTransport(_reply)
         )
         redis_note = f"redis: a local redis-server ({url}), persistence off"
+    affinity = _pin(reply_server.pid)
     try:
-        samples: Dict[str, List[float]] = {name: [] for name in clients}
-        for client in clients.values():  # warm up converters, scripts
-            _cpu_us_per_call(client, 20)
-        for _ in range(rounds):
-            for name, client in clients.items():
-                requests = getattr(client._driver.transport, "requests", None)
-                if requests is not None:
-                    requests.clear()  # the mock keeps every request: do not let it grow
-                samples[name].append(_cpu_us_per_call(client, calls))
-        off, auto = _median(samples["socket_off"]), _median(samples["socket_auto"])
-        result.row("rate_limits=False, over a socket", off, "us CPU/call")
-        result.row('rate_limits="auto", over a socket', auto, "us CPU/call")
-        result.row("ratio auto / off (a whole call)", auto / off, "x")
-        result.target("auto/off CPU", auto / off, "<=", 1.05)
-        mock_off, mock_auto = _median(samples["off"]), _median(samples["auto"])
-        result.row("rate_limits=False, mock transport", mock_off, "us CPU/call")
-        result.row('rate_limits="auto", mock transport', mock_auto, "us CPU/call")
-        result.row("ratio auto / off (no I/O at all)", mock_auto / mock_off, "x")
-        off = mock_off  # the Redis rows below use the mock transport too
-        if "redis" in samples:
-            shared = _median(samples["redis"])
+        for client in clients.values():  # warm up converters, scripts, connections
+            for _ in range(20):
+                client.chat(MESSAGES, model=MODEL)
+
+        def compare(base: str, other: str, label: str) -> float:
+            base_us, other_us, ratios = _paired_cpu(clients[base], clients[other], pairs, blocks)
+            low, middle, high = _quartiles(ratios)
+            result.row(f"{label}: {base}", base_us, "us CPU/call")
+            result.row(f"{label}: {other}", other_us, "us CPU/call")
+            result.row(f"{label}: ratio, median of {blocks} blocks", middle, "x")
+            result.row(f"{label}: ratio, quartiles {low:.3f} .. {high:.3f}", high - low, "IQR")
+            return middle
+
+        control = compare("socket_off", "socket_off_2", "control, off vs off (socket)")
+        value = compare("socket_off", "socket_auto", "auto vs off (socket)")
+        result.target("auto/off CPU", value, "<=", 1.05)
+        compare("off", "auto", "auto vs off (mock, no I/O)")
+        if "redis" in clients:
+            compare("off", "redis", "redis vs off (mock)")
             store = clients["redis"]._ctx.budget.store  # type: ignore[union-attr]
-            made = 20 + rounds * calls
-            result.row("shared_state=redis", shared, "us CPU/call")
-            result.row("ratio redis / off", shared / off, "x")
+            made = 20 + pairs * blocks
             result.row("redis round trips per call", store.round_trips / made, "")
             result.target("redis round trips/call", store.round_trips / made, "<=", 1.0)
-        result.note(f"{calls} calls x {rounds} rounds, median; {redis_note}")
+        result.note(
+            f"{pairs} pairs of calls x {blocks} blocks, the two clients call by call in turn; "
+            "client thread CPU (time.thread_time)"
+        )
+        result.note(
+            f"the control (two identical clients) shows the noise floor: {control:.3f}; "
+            f"{redis_note}"
+        )
         result.note("headers announce limits no call reaches: the cost measured is bookkeeping")
         result.note(
             "the target is a whole call's client CPU (a local HTTP server in another "
             "process); the mock rows show the bookkeeping against no I/O at all"
         )
     finally:
+        if affinity is not None:
+            os.sched_setaffinity(0, affinity)
         for client in clients.values():
             client.close()
         reply_server.kill()
