@@ -6,7 +6,8 @@
   limits too high to ever make a call wait: what is measured is the
   bookkeeping), and with ``shared_state`` on a local redis-server (its round
   trips per call, and the CPU it costs). The clients compared run call by call
-  in turn, beside a control of two identical clients (the noise floor).
+  in turn, beside a control of two identical clients (the noise floor); the
+  asyncio client likewise, a gather of 16 calls at a time.
 * ``fleet``: N worker processes hammer the emulator, which enforces a
   requests-per-minute limit per key, for a few seconds: requests/s achieved
   versus configured and the 429 count, with the shared (Redis) budget and
@@ -17,6 +18,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -26,7 +28,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from openai_accel import OpenAI, RateLimits
+from openai_accel import AsyncOpenAI, OpenAI, RateLimits
 from openai_accel._core.http import Headers, HttpRequest, HttpResponse
 from openai_accel.transports.mock import MockTransport
 
@@ -102,6 +104,55 @@ def _paired_cpu(
         total_second += spent_second
     calls = pairs * blocks
     return total_first / calls / 1e3, total_second / calls / 1e3, ratios
+
+
+def _paired_cpu_async(
+    base_url: str, budgets: Tuple[Any, Any], gathers: int, blocks: int, concurrency: int = 16
+) -> Tuple[float, float, List[float]]:
+    """:func:`_paired_cpu` for two ``AsyncOpenAI`` clients, ``concurrency`` calls at a time.
+
+    The unit taken in turn is one ``gather`` of ``concurrency`` calls (a
+    single call at a time would not measure concurrency); the loop runs in
+    this thread, so its CPU clock counts the whole client.
+    """
+
+    async def run() -> Tuple[float, float, List[float]]:
+        first, second = (
+            AsyncOpenAI(api_key="sk-bench", base_url=base_url, rate_limits=budget)
+            for budget in budgets
+        )
+        clock = time.thread_time_ns
+
+        async def batch(client: AsyncOpenAI) -> int:
+            started = clock()
+            await asyncio.gather(*(client.chat(MESSAGES, model=MODEL) for _ in range(concurrency)))
+            return clock() - started
+
+        try:
+            for _ in range(3):  # warm up: connections, converters, the limits learnt
+                await batch(first)
+                await batch(second)
+            ratios: List[float] = []
+            total_first = total_second = 0
+            for _ in range(blocks):
+                spent_first = spent_second = 0
+                for i in range(gathers):
+                    if i % 2 == 0:
+                        spent_first += await batch(first)
+                        spent_second += await batch(second)
+                    else:
+                        spent_second += await batch(second)
+                        spent_first += await batch(first)
+                ratios.append(spent_second / spent_first)
+                total_first += spent_first
+                total_second += spent_second
+        finally:
+            await first.aclose()
+            await second.aclose()
+        calls = gathers * blocks * concurrency
+        return total_first / calls / 1e3, total_second / calls / 1e3, ratios
+
+    return asyncio.run(run())
 
 
 def _quartiles(values: List[float]) -> Tuple[float, float, float]:
@@ -232,6 +283,18 @@ def budget_overhead(quick: bool, result: Any) -> Any:
         control = compare("socket_off", "socket_off_2", "control, off vs off (socket)")
         value = compare("socket_off", "socket_auto", "auto vs off (socket)")
         result.target("auto/off CPU", value, "<=", 1.05)
+        gathers = max(2, pairs // 8)
+        for label, budgets in (
+            ("async control, off vs off (socket, 16 at a time)", (False, False)),
+            ("async auto vs off (socket, 16 at a time)", (False, "auto")),
+        ):
+            base_us, other_us, ratios = _paired_cpu_async(base_url, budgets, gathers, blocks)
+            low, middle, high = _quartiles(ratios)
+            result.row(f"{label}: first", base_us, "us CPU/call")
+            result.row(f"{label}: second", other_us, "us CPU/call")
+            result.row(f"{label}: ratio, median of {blocks} blocks", middle, "x")
+            result.row(f"{label}: ratio, quartiles {low:.3f} .. {high:.3f}", high - low, "IQR")
+        result.target("async auto/off CPU", middle, "<=", 1.05)
         compare("off", "auto", "auto vs off (mock, no I/O)")
         if "redis" in clients:
             compare("off", "redis", "redis vs off (mock)")
