@@ -28,6 +28,8 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+import paired_cpu
+
 from openai_accel import AsyncOpenAI, OpenAI, RateLimits
 from openai_accel._core.http import Headers, HttpRequest, HttpResponse
 from openai_accel.transports.mock import MockTransport
@@ -69,96 +71,6 @@ _HEADERS = {
 
 def _reply(request: HttpRequest) -> HttpResponse:
     return HttpResponse(200, Headers(_HEADERS), content=_BODY)
-
-
-def _paired_cpu(
-    first: OpenAI, second: OpenAI, pairs: int, blocks: int
-) -> Tuple[float, float, List[float]]:
-    """Client CPU per call of two clients run call by call in turn; ``second / first`` per block.
-
-    Why in turn: on a shared (virtual) machine the CPU a call costs drifts by
-    several percent from one second to the next, which swamps a difference of
-    a few percent between two runs made one after the other. Alternating call
-    by call (and which of the two goes first in each pair) puts both under the
-    same drift; the thread's own CPU clock leaves the server's out.
-    """
-    clock = time.thread_time_ns
-    ratios: List[float] = []
-    total_first = total_second = 0
-    for _ in range(blocks):
-        spent_first = spent_second = 0
-        for i in range(pairs):
-            for client in (first, second) if i % 2 == 0 else (second, first):
-                started = clock()
-                client.chat(MESSAGES, model=MODEL)
-                if client is first:
-                    spent_first += clock() - started
-                else:
-                    spent_second += clock() - started
-        for client in (first, second):
-            requests = getattr(client._driver.transport, "requests", None)
-            if requests is not None:
-                requests.clear()  # the mock keeps every request: do not let it grow
-        ratios.append(spent_second / spent_first)
-        total_first += spent_first
-        total_second += spent_second
-    calls = pairs * blocks
-    return total_first / calls / 1e3, total_second / calls / 1e3, ratios
-
-
-def _paired_cpu_async(
-    base_url: str, budgets: Tuple[Any, Any], gathers: int, blocks: int, concurrency: int = 16
-) -> Tuple[float, float, List[float]]:
-    """:func:`_paired_cpu` for two ``AsyncOpenAI`` clients, ``concurrency`` calls at a time.
-
-    The unit taken in turn is one ``gather`` of ``concurrency`` calls (a
-    single call at a time would not measure concurrency); the loop runs in
-    this thread, so its CPU clock counts the whole client.
-    """
-
-    async def run() -> Tuple[float, float, List[float]]:
-        first, second = (
-            AsyncOpenAI(api_key="sk-bench", base_url=base_url, rate_limits=budget)
-            for budget in budgets
-        )
-        clock = time.thread_time_ns
-
-        async def batch(client: AsyncOpenAI) -> int:
-            started = clock()
-            await asyncio.gather(*(client.chat(MESSAGES, model=MODEL) for _ in range(concurrency)))
-            return clock() - started
-
-        try:
-            for _ in range(3):  # warm up: connections, converters, the limits learnt
-                await batch(first)
-                await batch(second)
-            ratios: List[float] = []
-            total_first = total_second = 0
-            for _ in range(blocks):
-                spent_first = spent_second = 0
-                for i in range(gathers):
-                    if i % 2 == 0:
-                        spent_first += await batch(first)
-                        spent_second += await batch(second)
-                    else:
-                        spent_second += await batch(second)
-                        spent_first += await batch(first)
-                ratios.append(spent_second / spent_first)
-                total_first += spent_first
-                total_second += spent_second
-        finally:
-            await first.aclose()
-            await second.aclose()
-        calls = gathers * blocks * concurrency
-        return total_first / calls / 1e3, total_second / calls / 1e3, ratios
-
-    return asyncio.run(run())
-
-
-def _quartiles(values: List[float]) -> Tuple[float, float, float]:
-    ordered = sorted(values)
-    last = len(ordered) - 1
-    return ordered[last // 4], ordered[last // 2], ordered[(3 * last) // 4]
 
 
 def _redis_server() -> Optional[subprocess.Popen[bytes]]:
@@ -236,15 +148,32 @@ def _reply_server() -> Tuple[subprocess.Popen[str], str]:
     return process, f"http://127.0.0.1:{port}/v1"
 
 
-def _pin(server_pid: int) -> Optional[Any]:
-    """Client on CPU 0, server on CPU 1 (as the reference harness does); the old mask back."""
-    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
-        return None
-    before = os.sched_getaffinity(0)
-    cpus = sorted(before)
-    os.sched_setaffinity(server_pid, {cpus[1]})
-    os.sched_setaffinity(0, {cpus[0]})
-    return before
+def _chat(client: OpenAI) -> Any:
+    return client.chat(MESSAGES, model=MODEL)
+
+
+def _forget_requests(client: OpenAI) -> None:
+    requests = getattr(client._driver.transport, "requests", None)
+    if requests is not None:
+        requests.clear()  # the mock keeps every request: do not let it grow
+
+
+async def _async_in_turn(
+    base_url: str, budgets: Tuple[Any, Any], gathers: int, blocks: int
+) -> paired_cpu.Paired:
+    """Two ``AsyncOpenAI`` clients (``rate_limits`` from ``budgets``), 16 calls per turn."""
+    first, second = (
+        AsyncOpenAI(api_key="sk-bench", base_url=base_url, rate_limits=budget) for budget in budgets
+    )
+
+    async def chat(client: AsyncOpenAI) -> Any:
+        return await client.chat(MESSAGES, model=MODEL)
+
+    try:
+        return await paired_cpu.run_in_turn_async(first, second, chat, gathers, blocks)
+    finally:
+        await first.aclose()
+        await second.aclose()
 
 
 def budget_overhead(quick: bool, result: Any) -> Any:
@@ -265,20 +194,25 @@ def budget_overhead(quick: bool, result: Any) -> Any:
             api_key="sk-bench", shared_state=url, transport=MockTransport(_reply)
         )
         redis_note = f"redis: a local redis-server ({url}), persistence off"
-    affinity = _pin(reply_server.pid)
+    affinity = paired_cpu.pin(reply_server.pid)
     try:
         for client in clients.values():  # warm up converters, scripts, connections
             for _ in range(20):
                 client.chat(MESSAGES, model=MODEL)
 
-        def compare(base: str, other: str, label: str) -> float:
-            base_us, other_us, ratios = _paired_cpu(clients[base], clients[other], pairs, blocks)
-            low, middle, high = _quartiles(ratios)
-            result.row(f"{label}: {base}", base_us, "us CPU/call")
-            result.row(f"{label}: {other}", other_us, "us CPU/call")
+        def report(label: str, names: Tuple[str, str], paired: paired_cpu.Paired) -> float:
+            low, middle, high = paired_cpu.quartiles(paired[2])
+            result.row(f"{label}: {names[0]}", paired[0], "us CPU/call")
+            result.row(f"{label}: {names[1]}", paired[1], "us CPU/call")
             result.row(f"{label}: ratio, median of {blocks} blocks", middle, "x")
             result.row(f"{label}: ratio, quartiles {low:.3f} .. {high:.3f}", high - low, "IQR")
             return middle
+
+        def compare(base: str, other: str, label: str) -> float:
+            paired = paired_cpu.run_in_turn(
+                clients[base], clients[other], _chat, pairs, blocks, _forget_requests
+            )
+            return report(label, (base, other), paired)
 
         control = compare("socket_off", "socket_off_2", "control, off vs off (socket)")
         value = compare("socket_off", "socket_auto", "auto vs off (socket)")
@@ -288,13 +222,10 @@ def budget_overhead(quick: bool, result: Any) -> Any:
             ("async control, off vs off (socket, 16 at a time)", (False, False)),
             ("async auto vs off (socket, 16 at a time)", (False, "auto")),
         ):
-            base_us, other_us, ratios = _paired_cpu_async(base_url, budgets, gathers, blocks)
-            low, middle, high = _quartiles(ratios)
-            result.row(f"{label}: first", base_us, "us CPU/call")
-            result.row(f"{label}: second", other_us, "us CPU/call")
-            result.row(f"{label}: ratio, median of {blocks} blocks", middle, "x")
-            result.row(f"{label}: ratio, quartiles {low:.3f} .. {high:.3f}", high - low, "IQR")
-        result.target("async auto/off CPU", middle, "<=", 1.05)
+            paired = asyncio.run(_async_in_turn(base_url, budgets, gathers, blocks))
+            names = (f"first, rate_limits={budgets[0]!r}", f"second, rate_limits={budgets[1]!r}")
+            value = report(label, names, paired)
+        result.target("async auto/off CPU", value, "<=", 1.05)
         compare("off", "auto", "auto vs off (mock, no I/O)")
         if "redis" in clients:
             compare("off", "redis", "redis vs off (mock)")
