@@ -97,6 +97,18 @@ class _Family:
         self.nothing_new = False
 
 
+def _is_full(bucket: Optional[Bucket], now: float) -> bool:
+    """Whether ``bucket`` is full (or absent): then nothing can raise what it admits.
+
+    perf: a client far below its limits has full buckets, and the reply's
+    catch-up or a usage correction that gives tokens back would then change
+    nothing (a ``tat`` before now counts as now), so both skip the lock.
+    Read without the lock (``tat`` is one float): a reservation made meanwhile
+    only means one correction is skipped, erring on the strict side.
+    """
+    return bucket is None or bucket.tat <= now
+
+
 def _above_burst(bucket: Optional[Bucket], remaining: Optional[int]) -> bool:
     """Whether a remaining count can never lower this bucket (it exceeds its burst)."""
     return bucket is None or remaining is None or remaining >= bucket.tau * bucket.rate
@@ -286,6 +298,8 @@ class Budget:
         state = self._families.get(reservation.family)
         if delta == 0 or state is None or state.tokens is None:
             return  # nothing to correct: no lock taken (a family is never forgotten)
+        if delta < 0 and _is_full(state.tokens, self.clock()):
+            return  # giving back to a full bucket changes nothing
         self._lock.acquire()
         try:
             bucket = state.tokens
@@ -311,15 +325,14 @@ class Budget:
         state = self._families.get(family)
         if state is not None and state.learned is info and state.nothing_new:
             # The hot path: the same reply as last time; only the resets move the buckets.
-            if reservation is not None and self._learning:
+            now = state.learned_at = self.clock()
+            full = _is_full(state.requests, now) and _is_full(state.tokens, now)
+            if reservation is not None and self._learning and not full:
                 self._lock.acquire()
                 try:
-                    now = state.learned_at = self.clock()
                     self._catch_up(state, info, reservation, now)
                 finally:
                     self._lock.release()
-            else:
-                state.learned_at = self.clock()
             return
         if not info.known and info.remaining_requests is None and info.remaining_tokens is None:
             return

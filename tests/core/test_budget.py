@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from unittest import mock
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from openai_accel._core import budget as budget_module
 from openai_accel._core.budget import (
     AUTO_RATE_MARGIN,
     DEFAULT_BURST_SECONDS,
@@ -234,3 +239,83 @@ def test_the_snapshot_of_a_configured_budget_shows_what_remains():
     # Half a second's worth (5 requests, 500 tokens), less what was taken.
     assert view.remaining_requests == pytest.approx(4)
     assert view.remaining_tokens == pytest.approx(100)
+
+
+# -- the full-bucket shortcuts (perf) agree with the general arithmetic ------
+
+_STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["reserve", "learn", "settle", "wait"]),
+        st.integers(min_value=0, max_value=3_000),
+        st.floats(min_value=0.0, max_value=2.0),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=_STEPS)
+def test_skipping_corrections_on_full_buckets_changes_no_decision(steps):
+    # A client far below its limits has full buckets: the reply's catch-up and a
+    # usage correction giving tokens back are skipped there. The same script run
+    # with the shortcut disabled must make every decision the same.
+    info = RateLimitInfo(
+        limit_requests=600,
+        remaining_requests=599,
+        reset_requests=0.002,
+        limit_tokens=60_000,
+        remaining_tokens=59_000,
+        reset_tokens=0.0,
+    )
+    runs = []
+    for shortcut in (True, False):
+        clock = Clock()
+        budget = Budget("auto", clock=clock)
+        budget.learn("m", info)  # buckets made: every later learn takes the hot path
+        outstanding = []
+        seen = []
+        with mock.patch.object(
+            budget_module, "_is_full", budget_module._is_full if shortcut else _never_full
+        ):
+            for action, amount, seconds in steps:
+                if action == "reserve":
+                    reservation = budget.reserve("m", amount)
+                    outstanding.append(reservation)
+                    seen.append(("wait", reservation.wait))
+                elif action == "learn":
+                    budget.learn("m", info, outstanding[0] if outstanding else None)
+                elif action == "settle" and outstanding:
+                    budget.settle(outstanding.pop(0), amount)
+                else:
+                    clock.now += seconds
+                seen.append(("available", budget.availability("m")))
+        runs.append(seen)
+    fast, general = runs
+    assert len(fast) == len(general)
+    for (kind, got), (_, want) in zip(fast, general):
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-9), kind
+
+
+def _never_full(bucket, now):
+    return False
+
+
+def test_a_broken_full_bucket_check_is_caught_by_the_agreement_test():
+    # The agreement test above can fail: calling a bucket full while it is not
+    # skips a correction that matters (here, tokens given back by usage).
+    budget = Budget("auto", clock=Clock())
+    info = RateLimitInfo(limit_tokens=60_000, remaining_tokens=59_000, reset_tokens=None)
+    budget.learn("m", info)
+    big = budget.reserve("m", 3_000)
+    for _ in range(3):
+        budget.reserve("m", 3_000)  # the bucket is now behind: not full
+    with mock.patch.object(budget_module, "_is_full", lambda bucket, now: True):
+        budget.settle(big, 100)
+    after_broken = budget.reserve("m", 1).wait
+    reference = Budget("auto", clock=Clock())
+    reference.learn("m", info)
+    big = reference.reserve("m", 3_000)
+    for _ in range(3):
+        reference.reserve("m", 3_000)
+    reference.settle(big, 100)
+    assert reference.reserve("m", 1).wait < after_broken - 1.0  # ~2,900 tokens came back
