@@ -98,13 +98,15 @@ class _Family:
 
 
 def _is_full(bucket: Optional[Bucket], now: float) -> bool:
-    """Whether ``bucket`` is full (or absent): then nothing can raise what it admits.
+    """Whether ``bucket`` is full (or absent): then no catch-up can raise what it admits.
 
-    perf: a client far below its limits has full buckets, and the reply's
-    catch-up or a usage correction that gives tokens back would then change
-    nothing (a ``tat`` before now counts as now), so both skip the lock.
-    Read without the lock (``tat`` is one float): a reservation made meanwhile
-    only means one correction is skipped, erring on the strict side.
+    perf: a client far below its limits has full buckets, and a reply's
+    catch-up (which only ever moves ``tat`` down, never before now) would then
+    change nothing, so it skips the lock. Read without the lock (``tat`` is
+    one float): a reservation made meanwhile only means one catch-up is
+    skipped, erring on the strict side, and the next reply makes it.
+    (A usage correction giving tokens back is *not* skipped on a full bucket:
+    it moves ``tat`` further back, which a later overuse charge builds on.)
     """
     return bucket is None or bucket.tat <= now
 
@@ -298,8 +300,6 @@ class Budget:
         state = self._families.get(reservation.family)
         if delta == 0 or state is None or state.tokens is None:
             return  # nothing to correct: no lock taken (a family is never forgotten)
-        if delta < 0 and _is_full(state.tokens, self.clock()):
-            return  # giving back to a full bucket changes nothing
         self._lock.acquire()
         try:
             bucket = state.tokens
