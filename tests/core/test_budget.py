@@ -241,7 +241,7 @@ def test_the_snapshot_of_a_configured_budget_shows_what_remains():
     assert view.remaining_tokens == pytest.approx(100)
 
 
-# -- the full-bucket shortcuts (perf) agree with the general arithmetic ------
+# -- the full-bucket shortcut (perf) agrees with the general arithmetic -------
 
 _STEPS = st.lists(
     st.tuples(
@@ -255,7 +255,7 @@ _STEPS = st.lists(
 
 @settings(max_examples=200, deadline=None)
 @given(steps=_STEPS)
-def test_skipping_corrections_on_full_buckets_changes_no_decision(steps):
+def test_skipping_the_catch_up_on_full_buckets_changes_no_decision(steps):
     # A client far below its limits has full buckets: the reply's catch-up is
     # skipped there. The same script run with the shortcut disabled must make
     # every decision the same (it fails on a broken check: a bucket called full
