@@ -33,8 +33,7 @@ def run_in_turn(
 ) -> Paired:
     """``call(client)`` for both clients in turn, ``pairs`` times per block."""
     clock = time.thread_time_ns
-    ratios: List[float] = []
-    total_first = total_second = 0
+    spent: List[Tuple[int, int]] = []
     for _ in range(blocks):
         spent_first = spent_second = 0
         for i in range(pairs):
@@ -48,11 +47,8 @@ def run_in_turn(
         if after_block is not None:
             after_block(first)
             after_block(second)
-        ratios.append(spent_second / spent_first)
-        total_first += spent_first
-        total_second += spent_second
-    calls = pairs * blocks
-    return total_first / calls / 1e3, total_second / calls / 1e3, ratios
+        spent.append((spent_first, spent_second))
+    return _paired(spent, pairs * blocks)
 
 
 async def run_in_turn_async(
@@ -79,8 +75,7 @@ async def run_in_turn_async(
     for _ in range(3):  # warm up: connections, converters, what the first replies teach
         await batch(first)
         await batch(second)
-    ratios: List[float] = []
-    total_first = total_second = 0
+    spent: List[Tuple[int, int]] = []
     for _ in range(blocks):
         spent_first = spent_second = 0
         for i in range(gathers):
@@ -90,10 +85,15 @@ async def run_in_turn_async(
             else:
                 spent_second += await batch(second)
                 spent_first += await batch(first)
-        ratios.append(spent_second / spent_first)
-        total_first += spent_first
-        total_second += spent_second
-    calls = gathers * blocks * concurrency
+        spent.append((spent_first, spent_second))
+    return _paired(spent, gathers * blocks * concurrency)
+
+
+def _paired(spent: List[Tuple[int, int]], calls: int) -> Paired:
+    """Per-call µs of each client over all blocks, and each block's ratio."""
+    total_first = sum(first for first, _ in spent)
+    total_second = sum(second for _, second in spent)
+    ratios = [second / first for first, second in spent]
     return total_first / calls / 1e3, total_second / calls / 1e3, ratios
 
 
