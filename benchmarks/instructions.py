@@ -21,6 +21,8 @@ reference harness's "client CPU per unit" adds to the raw transport.
 server in another process (not traced), ``rate_limits="auto"``
 against ``budget_off``'s ``rate_limits=False``. The ratio is the budget's cost
 on a real call, without the scheduling noise that moves CPU-time figures.
+``aiohttp_budget_auto_c16`` is the same comparison for ``AsyncOpenAI``, 16
+calls at a time.
 
 Needs ``valgrind`` on PATH (Debian: ``apt-get install valgrind``).
 """
@@ -294,7 +296,10 @@ def _aiohttp_scenario(name: str) -> Callable[[int], None]:
     else:
         from openai_accel import AsyncOpenAI
 
-        client = AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_concurrent_requests=256)
+        budget: Any = False if name.startswith("aiohttp_budget_off") else "auto"  # the default
+        client = AsyncOpenAI(
+            api_key="sk-bench", base_url=base_url, max_concurrent_requests=256, rate_limits=budget
+        )
 
         async def unit() -> Any:
             return (await client.chat(MESSAGES, model=MODEL, temperature=0.0)).content
@@ -383,6 +388,7 @@ SCENARIOS = {  # scenario -> its baseline
     "chat_async_c16": "chat_raw",
     "aiohttp_c1": "aiohttp_raw_c1",
     "aiohttp_c16": "aiohttp_raw_c16",
+    "aiohttp_budget_auto_c16": "aiohttp_budget_off_c16",
 }
 UNITS = {
     "chat_raw": 200,
@@ -399,6 +405,8 @@ UNITS = {
     "aiohttp_raw_c16": 96,
     "aiohttp_c1": 96,
     "aiohttp_c16": 96,
+    "aiohttp_budget_off_c16": 96,
+    "aiohttp_budget_auto_c16": 96,
 }
 
 

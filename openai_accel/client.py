@@ -8,7 +8,6 @@ from ._budgets import close_budget
 from ._client_base import ClientBase
 from ._drivers import SyncDriver
 from ._gates import ThreadGate
-from .transports.requests import RequestsTransport
 
 __all__ = ["OpenAI"]
 
@@ -24,6 +23,11 @@ class OpenAI(ClientBase):
 
     def _setup_driver(self, transport: Any) -> None:
         if transport is None:
+            # requests (with urllib3, about half of a bare import's time) is loaded
+            # here, by the first blocking client that needs it: an asyncio-only
+            # program, or one with its own transport, never pays for it.
+            from .transports.requests import RequestsTransport
+
             config = self._ctx.config
             # One pooled connection per request allowed in flight: a smaller pool
             # would open and discard a connection for every request above it.

@@ -8,7 +8,6 @@ both clients, the retry policy and the tests share it.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import math
 import re
@@ -261,7 +260,14 @@ def _plain_number(raw: Any) -> Optional[float]:
 
 
 def _seconds_until(raw: str, now: float) -> Optional[float]:
-    """Seconds from ``now`` to the HTTP date ``raw`` (0 if past); None if it is no date."""
+    """Seconds from ``now`` to the HTTP date ``raw`` (0 if past); None if it is no date.
+
+    ``email.utils`` (with socket, random, datetime) is imported here, on the
+    first Retry-After given as a date: a rare form that ``import openai_accel``
+    must not pay for.
+    """
+    import email.utils
+
     try:
         parsed = email.utils.parsedate_tz(raw)
         if parsed is None:

@@ -77,6 +77,50 @@ def test_import_loads_none_of_the_lazy_modules() -> None:
     assert loaded_after("import openai_accel") == []
 
 
+#: Loaded by the first blocking client with the default transport (issue 11):
+#: requests and urllib3 are about half of a bare import's time, which an asyncio
+#: program, or one with a transport of its own, never needs.
+LOADED_BY_THE_REQUESTS_TRANSPORT = ["requests", "urllib3"]
+
+
+def test_import_loads_neither_requests_nor_urllib3() -> None:
+    # email.utils too: the transports bring it (http.client, aiohttp); the client
+    # itself reads it only for a Retry-After given as an HTTP date.
+    watched = [*LOADED_BY_THE_REQUESTS_TRANSPORT, "email.utils"]
+    assert loaded_after("import openai_accel", watched) == []
+
+
+def test_an_asyncio_client_never_loads_requests() -> None:
+    code = (
+        "from openai_accel import AsyncOpenAI\n"
+        "AsyncOpenAI(api_key='sk-x', base_url='http://127.0.0.1:9/v1')"
+    )
+    assert loaded_after(code, LOADED_BY_THE_REQUESTS_TRANSPORT) == []
+
+
+def test_a_blocking_client_with_its_own_transport_never_loads_requests() -> None:
+    code = (
+        "from openai_accel import OpenAI\n"
+        "from openai_accel.transports import MockTransport\n"
+        "OpenAI(api_key='sk-x', transport=MockTransport(lambda request: None))"
+    )
+    assert loaded_after(code, LOADED_BY_THE_REQUESTS_TRANSPORT) == []
+
+
+def test_the_default_blocking_client_loads_requests_when_built() -> None:
+    code = "from openai_accel import OpenAI\nOpenAI(api_key='sk-x', base_url='http://127.0.0.1:9')"
+    assert loaded_after(code, ["requests", "urllib3"]) == ["requests", "urllib3"]
+
+
+def test_the_requests_transport_stays_importable_from_the_package() -> None:
+    code = (
+        "from openai_accel.transports import RequestsTransport\n"
+        "import openai_accel.transports.requests as module\n"
+        "assert RequestsTransport is module.RequestsTransport"
+    )
+    assert loaded_after(code, []) == []
+
+
 def test_building_a_blocking_client_loads_none_of_them() -> None:
     code = "from openai_accel import OpenAI\nOpenAI(api_key='sk-x', base_url='http://127.0.0.1:9')"
     assert loaded_after(code) == []

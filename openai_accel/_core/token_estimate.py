@@ -21,9 +21,7 @@ Without an output cap, :data:`DEFAULT_OUTPUT_TOKENS` is reserved per choice.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
 __all__ = ["DEFAULT_OUTPUT_TOKENS", "TokenCounter", "estimate_tokens", "heuristic_count"]
@@ -64,6 +62,8 @@ def heuristic_count(text: str, model: Optional[str] = None) -> int:
 
 
 def _tiktoken_cache_dir() -> str:
+    import tempfile  # with hashlib below: only when tiktoken is installed (first use)
+
     env = os.environ
     if "TIKTOKEN_CACHE_DIR" in env:
         return env["TIKTOKEN_CACHE_DIR"]
@@ -74,6 +74,8 @@ def _tiktoken_cache_dir() -> str:
 
 def _encoding_cached(name: str) -> bool:
     """tiktoken names a cached file by the SHA-1 of its download URL."""
+    import hashlib
+
     key = hashlib.sha1(_TIKTOKEN_URL.format(name).encode()).hexdigest()
     return os.path.isfile(os.path.join(_tiktoken_cache_dir(), key))
 

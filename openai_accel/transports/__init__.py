@@ -1,13 +1,18 @@
 """Pluggable transports: they move a prepared HttpRequest and return an HttpResponse.
 
-``AiohttpTransport`` is imported lazily so that blocking users never import aiohttp.
+Both real transports are imported on first use: blocking users never import
+aiohttp, and asyncio users (or anyone with a transport of their own) never
+import requests.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import AsyncTransport, Transport
 from .mock import AsyncMockTransport, MockTransport
-from .requests import RequestsTransport
+
+if TYPE_CHECKING:
+    from .aiohttp import AiohttpTransport
+    from .requests import RequestsTransport
 
 __all__ = [
     "AiohttpTransport",
@@ -24,4 +29,8 @@ def __getattr__(name: str) -> Any:
         from .aiohttp import AiohttpTransport
 
         return AiohttpTransport
+    if name == "RequestsTransport":
+        from .requests import RequestsTransport
+
+        return RequestsTransport
     raise AttributeError(name)
