@@ -25,7 +25,7 @@ from typing import Any, Dict, Mapping, MutableMapping, Optional, Type
 import attrs
 
 from ..errors import BadRequestError, InvalidResponseError, LengthFinishReasonError
-from ..models._base import converter
+from ..models._base import converter, forget_cached_hooks
 
 __all__ = [
     "StructuredFormat",
@@ -194,6 +194,7 @@ def _user_converter() -> Any:
     conv.register_structure_hook_factory(
         _is_user_attrs_class, lambda cls: make_dict_structure_fn(cls, conv)
     )
+    forget_cached_hooks()
     return conv
 
 

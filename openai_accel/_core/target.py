@@ -57,9 +57,23 @@ class Auth(Protocol):
         ...
 
 
-def _no_effects() -> Flow[None]:
+def _empty_flow() -> Flow[None]:
     return
     yield  # pragma: no cover - makes this a generator
+
+
+def _finished_flow() -> Flow[None]:
+    flow = _empty_flow()
+    for _ in flow:  # pragma: no cover - it yields nothing
+        pass
+    return flow
+
+
+#: What a static credential's ``authorize()`` returns: a flow that is already
+#: over, so ``yield from`` it returns None at once. perf: one shared object, not
+#: a new generator per call (an exhausted generator stays exhausted, whoever
+#: steps it and from whichever thread).
+NO_EFFECTS: Flow[None] = _finished_flow()
 
 
 @attrs.frozen
@@ -92,7 +106,7 @@ class BearerAuth:
     )
 
     def authorize(self) -> Flow[None]:
-        return _no_effects()
+        return NO_EFFECTS
 
     def header(self) -> Tuple[str, str]:
         if self.token is None:

@@ -18,7 +18,7 @@ import attrs
 
 from ..errors import AuthenticationError
 from .effects import Flow, invoke
-from .target import _missing, _no_effects
+from .target import NO_EFFECTS, _missing
 
 __all__ = [
     "AZURE_DEPLOYMENT_PATHS",
@@ -77,7 +77,7 @@ class ApiKeyAuth:
     key: str
 
     def authorize(self) -> Flow[None]:
-        return _no_effects()
+        return NO_EFFECTS
 
     def header(self) -> Tuple[str, str]:
         return "api-key", self.key

@@ -21,7 +21,7 @@ import attrs
 import cattrs
 
 from ..errors import InvalidResponseError
-from ._base import converter, library_field, structure
+from ._base import converter, forget_cached_hooks, library_field, structure
 from ._result import ApiResult
 
 __all__ = [
@@ -224,13 +224,19 @@ def _structure_response_field(data: Any, _: Any) -> Response:
     return item
 
 
+def register_item_hooks(conv: cattrs.Converter) -> None:
+    """Teach ``conv`` to dispatch output items on ``type``."""
+    conv.register_structure_hook(OutputItem, _structure_item)
+    conv.register_structure_hook(Optional[OutputItem], _optional(_structure_item))
+    conv.register_structure_hook(Optional[Response], _optional(_structure_response_field))
+
+
 @functools.lru_cache(maxsize=None)
 def _register_hooks() -> cattrs.Converter:
     """Teach the shared converter to dispatch output items on ``type`` (once, on first use)."""
     conv = converter()
-    conv.register_structure_hook(OutputItem, _structure_item)
-    conv.register_structure_hook(Optional[OutputItem], _optional(_structure_item))
-    conv.register_structure_hook(Optional[Response], _optional(_structure_response_field))
+    register_item_hooks(conv)
+    forget_cached_hooks()
     return conv
 
 

@@ -1,0 +1,157 @@
+"""One generated structure function per reply model: cattrs' rules, less of its machinery.
+
+Why not cattrs' own ``make_dict_structure_fn`` on the fast path: it calls a
+hook per field (a Python call to accept ``"chatcmpl-1"`` as a string), gathers
+the values in a dict and calls the class with ``**kwargs``; for the few
+hundred values of a reply that was a fifth of a whole call's Python. The
+function generated here, per model class:
+
+- reads each wire key once (``o.get(name, MISSING)``);
+- accepts the usual value of a plain field inline, with exactly the test the
+  field's hook would apply first (``type(v) is str and v.isascii()``, an
+  ``int`` within int64, ``None`` for an optional), and hands anything else to
+  **the same hook** cattrs would have called, so every value is accepted or
+  refused exactly as before, with the same errors;
+- passes the values to the class positionally, in ``__init__``'s order, so
+  attrs' own defaults, converters and validators still apply.
+
+Only the fast converter uses it. The detailed converter (used to explain a
+refused reply, field path included) keeps cattrs' generated functions, which
+is also why a refusal here only needs to raise, not to say where.
+"""
+
+from __future__ import annotations
+
+import keyword
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence
+
+import attrs
+
+__all__ = ["MISSING", "ModelRules", "compile_structure"]
+
+Hook = Callable[[Any, Any], Any]
+
+
+class _Missing:
+    """The marker for a key the reply does not have (``None`` is a value)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
+def _missing_key(name: str) -> Exception:
+    # The class has no default for it: refused, like cattrs' missing argument.
+    return TypeError(f"the reply has no {name!r}, which has no default")
+
+
+def _inline_test(hook: Hook, fast: Dict[Hook, str]) -> Optional[str]:
+    """The expression (of ``v``) under which ``hook`` would return ``v`` unchanged."""
+    kind = fast.get(hook) or getattr(hook, "inline_kind", None)
+    return {
+        "str": "type(v) is str and v.isascii()",
+        "int": "type(v) is int and -LIMIT <= v < LIMIT",
+        "bool": "type(v) is bool",
+        "optional_str": "v is None or (type(v) is str and v.isascii())",
+        "optional_int": "v is None or (type(v) is int and -LIMIT <= v < LIMIT)",
+        "optional": "v is None",
+    }.get(kind or "")
+
+
+@attrs.frozen
+class ModelRules:
+    """What a model's hook checks besides its fields (see ``_base._model_hook``)."""
+
+    #: Fields the library fills itself (never read from the wire).
+    omitted: Sequence[str]
+    #: Keys that must be there (plain), and groups of which one must be.
+    plain_required: FrozenSet[str]
+    required_groups: Sequence[FrozenSet[str]]
+    #: Raise the refusal for a missing required key / a value that is no object.
+    check_required: Callable[[Dict[str, Any]], None]
+    not_an_object: Callable[[Any], Exception]
+
+
+def compile_structure(
+    cls: type,
+    rules: ModelRules,
+    dispatch: Callable[[Any], Hook],
+    fast: Dict[Hook, str],
+    int_limit: int,
+) -> Optional[Hook]:
+    """The fast hook ``structure(o, cls)`` of an attrs class, or None if it cannot be built.
+
+    ``dispatch`` gives a type's hook; ``fast`` names the hooks whose usual
+    value can be accepted inline. None for a class this cannot express (a
+    factory that takes ``self``), which then keeps cattrs' function.
+    """
+    attrs.resolve_types(cls)
+    fields = [a for a in attrs.fields(cls) if a.init]
+    omitted = rules.omitted
+    namespace: Dict[str, Any] = {"MISSING": MISSING, "LIMIT": int_limit, "cls": cls}
+    namespace.update(
+        missing_key=_missing_key,
+        check_required=rules.check_required,
+        not_an_object=rules.not_an_object,
+        PLAIN=rules.plain_required,
+    )
+    lines = ["    if type(o) is not dict:", "        raise not_an_object(o)"]
+    if rules.plain_required or rules.required_groups:
+        lines.append("    keys = o.keys()")
+    if rules.plain_required:
+        lines += ["    if not PLAIN <= keys:", "        check_required(o)"]
+    for number, group in enumerate(rules.required_groups):
+        namespace[f"G{number}"] = group
+        lines += [f"    if G{number}.isdisjoint(keys):", "        check_required(o)"]
+    positional: List[str] = []
+    keywords: List[str] = []
+    last_wire = max((i for i, a in enumerate(fields) if a.name not in omitted), default=-1)
+    for index, field in enumerate(fields):
+        if index > last_wire:
+            break  # trailing library fields: attrs' defaults
+        default = field.default
+        if isinstance(default, attrs.Factory) and default.takes_self:  # type: ignore[arg-type]
+            return None
+        if not field.name.isidentifier() or keyword.iskeyword(field.name):
+            return None
+        value = f"a{index}"
+        if default is attrs.NOTHING:
+            fallback = f"raise missing_key({field.name!r})"
+        elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            namespace[f"F{index}"] = default.factory
+            fallback = f"{value} = F{index}()"
+        else:
+            namespace[f"D{index}"] = default
+            fallback = f"{value} = D{index}"
+        if field.name in omitted:
+            if default is attrs.NOTHING:
+                return None  # a library field the caller must give: not a reply model
+            lines.append(f"    {fallback}")
+        else:
+            hook = dispatch(field.type)
+            namespace[f"H{index}"] = hook
+            namespace[f"T{index}"] = field.type
+            lines.append(f"    v = o.get({field.name!r}, MISSING)")
+            lines.append("    if v is MISSING:")
+            lines.append(f"        {fallback}")
+            test = _inline_test(hook, fast)
+            if test is not None:
+                lines.append(f"    elif {test}:")
+                lines.append(f"        {value} = v")
+            lines.append("    else:")
+            lines.append(f"        {value} = H{index}(v, T{index})")
+        if field.kw_only:
+            keywords.append(f"{field.alias}={value}")
+        else:
+            positional.append(value)
+    arguments = ", ".join(positional + keywords)
+    name = f"structure_{cls.__name__}"
+    source = "\n".join([f"def {name}(o, _=None):", *lines, f"    return cls({arguments})"])
+    exec(compile(source, f"<openai_accel structure {cls.__qualname__}>", "exec"), namespace)
+    function: Hook = namespace[name]
+    function.__doc__ = source  # what was generated, for whoever debugs it
+    return function
