@@ -206,11 +206,11 @@ class Budget:
             now = self.clock()
             probe = None
             if (
-                first_wave
+                requests is None
+                and token_bucket is None
+                and first_wave
                 and self._learning
                 and not state.probed
-                and requests is None
-                and token_bucket is None
             ):  # nothing known yet: one call goes, the rest wait for it
                 probe = state.probe
                 if probe is not None and not probe.is_open:
@@ -224,15 +224,19 @@ class Budget:
             start = now + delay
             if state.paused_until > start:
                 start = state.paused_until
+            # Each bucket's tat is read once: max(tat, start) == max(max(tat, now), start).
             if requests is not None:
-                span = 1.0 / requests.rate
-                tat = requests.tat if requests.tat > now else now
-                at = tat + span - (requests.tau if requests.tau > span else span)
+                request_tat = requests.tat
+                if request_tat < now:
+                    request_tat = now
+                at = request_tat + requests.unit - requests.reach
                 if at > start:
                     start = at
             if token_bucket is not None and tokens > 0:
                 token_span = tokens / token_bucket.rate
-                token_tat = token_bucket.tat if token_bucket.tat > now else now
+                token_tat = token_bucket.tat
+                if token_tat < now:
+                    token_tat = now
                 tau = token_bucket.tau
                 at = token_tat + token_span - (tau if tau > token_span else token_span)
                 if at > start:
@@ -243,11 +247,9 @@ class Budget:
             if max_wait is not None and wait > max_wait + delay:
                 return Reservation(family, tokens, wait, granted=False)
             if requests is not None:
-                tat = requests.tat
-                requests.tat = (tat if tat > start else start) + 1.0 / requests.rate
+                requests.tat = (request_tat if request_tat > start else start) + requests.unit
             if token_bucket is not None and tokens > 0:
-                tat = token_bucket.tat
-                token_bucket.tat = (tat if tat > start else start) + tokens / token_bucket.rate
+                token_bucket.tat = (token_tat if token_tat > start else start) + token_span
             issued, issued_tokens = state.issued, state.issued_tokens
             state.issued = issued + 1
             state.issued_tokens = issued_tokens + tokens

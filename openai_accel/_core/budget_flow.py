@@ -23,6 +23,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 from ..errors import QuotaExceededError, RateLimitError, RateLimitTimeoutError
 from .budget import FIRST_WAVE_WAIT, Budget, Reservation, model_family
 from .effects import Flow, await_latch, sleep
+from .gcra import _FAMILY_CACHE as _FAMILIES
 from .rate_headers import RateLimitInfo, parse_rate_limit_headers
 from .request import ApiCall
 from .token_estimate import TokenCounter, estimate_tokens
@@ -82,8 +83,10 @@ class BudgetGuard:
         it) waits, not busy, until the budget allows the attempt, or raises
         :class:`RateLimitTimeoutError`.
         """
+        model = call.model
+        family = _FAMILIES.get(model) if model else ""  # perf: model_family's cache, read here
         reservation = self.budget.reserve(
-            model_family(call.model),
+            family if family is not None else model_family(model),
             estimate_tokens(call.json, self.token_counter),
             self.timeout,
             delay,
@@ -178,7 +181,9 @@ class BudgetGuard:
 
     def settle(self, ticket: Ticket, usage: Any) -> None:
         """Correct the estimate with the reply's ``usage`` (once)."""
-        self.budget.settle(ticket, used_tokens(usage))
+        # perf: the usual usage (a dict with an int total) read here, not through used_tokens
+        total = usage.get("total_tokens") if type(usage) is dict else None
+        self.budget.settle(ticket, total if type(total) is int else used_tokens(usage))
 
 
 _NOTHING_SAID = (None,) * 6
