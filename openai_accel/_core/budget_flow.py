@@ -23,7 +23,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 from ..errors import QuotaExceededError, RateLimitError, RateLimitTimeoutError
 from .budget import FIRST_WAVE_WAIT, Budget, Reservation, model_family
 from .effects import Flow, await_latch, sleep
-from .gcra import _FAMILY_CACHE as _FAMILIES
+from .gcra import FAMILY_OF
 from .rate_headers import RateLimitInfo, parse_rate_limit_headers
 from .request import ApiCall
 from .token_estimate import TokenCounter, estimate_tokens
@@ -84,7 +84,7 @@ class BudgetGuard:
         :class:`RateLimitTimeoutError`.
         """
         model = call.model
-        family = _FAMILIES.get(model) if model else ""  # perf: model_family's cache, read here
+        family = FAMILY_OF.get(model) if model else ""  # perf: model_family's cache, read here
         reservation = self.budget.reserve(
             family if family is not None else model_family(model),
             estimate_tokens(call.json, self.token_counter),

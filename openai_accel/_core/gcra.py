@@ -17,18 +17,19 @@ __all__ = ["Bucket", "Reservation", "model_family"]
 _DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
 
 
-_FAMILY_CACHE: Dict[str, str] = {}
+#: model -> family, as model_family() computed it (read directly on the hot path).
+FAMILY_OF: Dict[str, str] = {}
 
 
 def model_family(model: Optional[str]) -> str:
     """``gpt-4o-2024-08-06`` -> ``gpt-4o``: OpenAI's limits follow the model, not its snapshot."""
     if not model:
         return ""
-    family = _FAMILY_CACHE.get(model)
+    family = FAMILY_OF.get(model)
     if family is None:
-        if len(_FAMILY_CACHE) >= 1024:
-            _FAMILY_CACHE.clear()
-        family = _FAMILY_CACHE[model] = _DATE_SUFFIX.sub("", model)
+        if len(FAMILY_OF) >= 1024:
+            FAMILY_OF.clear()
+        family = FAMILY_OF[model] = _DATE_SUFFIX.sub("", model)
     return family
 
 
