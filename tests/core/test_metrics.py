@@ -305,6 +305,40 @@ def test_snapshot_is_a_copy() -> None:
     assert len(snap) == 0
 
 
+def test_a_stored_record_reads_back_equal_with_every_field() -> None:
+    store = MetricsStore(clock=FakeClock())
+    kept = record("a", duration=1.5)
+    kept.finish_reasons = ("stop", "length")
+    kept.server_request_id = "req_1"
+    store.add(kept)
+    (read,) = store.records()
+    assert read == kept
+    assert attrs.asdict(read) == attrs.asdict(kept)  # monotonic_start (eq=False) too
+
+
+def test_the_store_keeps_what_the_record_said_when_it_was_stored() -> None:
+    store = MetricsStore(clock=FakeClock())
+    kept = record("a", duration=1.5)
+    store.add(kept)
+    kept.duration = 99.0
+    assert store.snapshot()["a"].duration == 1.5
+
+
+def test_stored_records_are_left_out_of_the_garbage_collectors_walks() -> None:
+    import gc
+
+    store = MetricsStore(clock=FakeClock())
+    for rid in range(100):
+        kept = record(f"r{rid}")
+        kept.finish_reasons = ("stop",)
+        store.add(kept)
+    gc.collect()
+    gc.collect()  # an entry holding a tuple is untracked once that tuple is
+    entries = list(store._entries.values())
+    assert len(entries) == 100
+    assert not any(gc.is_tracked(entry) for entry in entries)
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{"retention": -1.0}, {"retention": float("nan")}, {"max_entries": 0}, {"max_entries": 2.5}],
