@@ -22,7 +22,8 @@ server in another process (not traced), ``rate_limits="auto"``
 against ``budget_off``'s ``rate_limits=False``. The ratio is the budget's cost
 on a real call, without the scheduling noise that moves CPU-time figures.
 ``aiohttp_budget_auto_c16`` is the same comparison for ``AsyncOpenAI``, 16
-calls at a time.
+calls at a time. ``stream_async_whole`` reads a whole stream in one read, as
+aiohttp does from the harness's nginx (its baseline parses the same bytes).
 
 Needs ``valgrind`` on PATH (Debian: ``apt-get install valgrind``).
 """
@@ -214,7 +215,7 @@ def _sync_client() -> Any:
     )
 
 
-def _async_client(yield_first: bool = False) -> Any:
+def _async_client(yield_first: bool = False, whole_reads: bool = False) -> Any:
     from openai_accel import AsyncOpenAI
     from openai_accel._core.http import HttpResponse
     from openai_accel.transports.mock import AsyncMockTransport
@@ -223,7 +224,8 @@ def _async_client(yield_first: bool = False) -> Any:
         if yield_first:  # a reply that is not there at once: concurrent calls interleave
             await asyncio.sleep(0)
         if request.stream:
-            return HttpResponse(200, {"content-type": "text/event-stream"}, stream=_AsyncPieces())
+            pieces = _AsyncWholeReply() if whole_reads else _AsyncPieces()
+            return HttpResponse(200, {"content-type": "text/event-stream"}, stream=pieces)
         return HttpResponse(200, HEADERS, CHAT_REPLY)
 
     return AsyncOpenAI(
@@ -247,6 +249,16 @@ class _Pieces:
 
 
 class _AsyncPieces(_Pieces):
+    async def read_chunk(self) -> bytes:  # type: ignore[override]
+        return next(self._events, b"")
+
+
+class _AsyncWholeReply(_Pieces):
+    """The whole stream in one read, as aiohttp's ``readany`` gets the harness's nginx reply."""
+
+    def __init__(self) -> None:
+        self._events = iter([b"".join(EVENTS)])
+
     async def read_chunk(self) -> bytes:  # type: ignore[override]
         return next(self._events, b"")
 
@@ -331,6 +343,14 @@ def scenario(name: str) -> Tuple[Callable[[int], None], int]:
             _raw_sse_chunks(EVENTS)
 
         return (lambda n: _run_sync(raw_stream, n)), CHUNKS_PER_STREAM
+    if name == "stream_raw_whole":  # the same events, all in one read
+        whole = [b"".join(EVENTS)]
+
+        def raw_stream_whole() -> None:
+            json.dumps({"model": MODEL, "messages": MESSAGES, "stream": True})
+            _raw_sse_chunks(whole)
+
+        return (lambda n: _run_sync(raw_stream_whole, n)), CHUNKS_PER_STREAM
     if name == "chat_sync":
         client = _sync_client()
         return (lambda n: _run_sync(lambda: client.chat(MESSAGES, model=MODEL), n)), 1
@@ -354,8 +374,8 @@ def scenario(name: str) -> Tuple[Callable[[int], None], int]:
                     pass
 
         return (lambda n: _run_sync(read_sync, n)), CHUNKS_PER_STREAM
-    if name == "stream_async":
-        client = _async_client()
+    if name in ("stream_async", "stream_async_whole"):
+        client = _async_client(whole_reads=name == "stream_async_whole")
 
         async def read_async() -> None:
             async with client.stream_chat(MESSAGES, model=MODEL) as stream:
@@ -383,6 +403,7 @@ SCENARIOS = {  # scenario -> its baseline
     "chat_async": "chat_raw",
     "stream_sync": "stream_raw",
     "stream_async": "stream_raw",
+    "stream_async_whole": "stream_raw_whole",
     "budget_auto": "budget_off",
     "chat_async_c1": "chat_raw",
     "chat_async_c16": "chat_raw",
@@ -393,10 +414,12 @@ SCENARIOS = {  # scenario -> its baseline
 UNITS = {
     "chat_raw": 200,
     "stream_raw": 4,
+    "stream_raw_whole": 4,
     "chat_sync": 100,
     "chat_async": 100,
     "stream_sync": 4,
     "stream_async": 4,
+    "stream_async_whole": 4,
     "budget_off": 100,
     "budget_auto": 100,
     "chat_async_c1": 96,

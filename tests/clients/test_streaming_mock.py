@@ -162,3 +162,32 @@ def test_stream_metrics_have_tokens_and_time_to_first_token(make_mock_api):
     assert (record.input_tokens, record.output_tokens, record.total_tokens) == (3, 2, 5)
     assert record.time_to_first_token is not None
     assert record.response_size == len(TEXT_STREAM)
+
+
+def test_chunks_before_a_malformed_one_in_the_same_read_reach_the_caller(make_mock_api):
+    from openai_accel import InvalidResponseError
+
+    bad = chunk("!")
+    bad["choices"][0]["delta"]["content"] = 7  # a number where text belongs
+    one_read = sse(chunk("", role="assistant"), chunk("Hel"), bad, chunk("lo"))
+    api = make_mock_api(stream_reply(one_read))
+    api.client._driver.transport.chunk_size = len(one_read)  # the whole reply in one read
+    seen = []
+
+    def read(client):
+        stream = client.stream_chat("Hi")
+        if not api.is_async:
+            with pytest.raises(InvalidResponseError, match="content"):
+                for item in stream:
+                    seen.append(item.content)
+            return None
+
+        async def collect():
+            with pytest.raises(InvalidResponseError, match="content"):
+                async for item in stream:
+                    seen.append(item.content)
+
+        return collect()
+
+    api.run(read)
+    assert seen == ["", "Hel"]
