@@ -229,7 +229,7 @@ class Budget:
                 request_tat = requests.tat
                 if request_tat < now:
                     request_tat = now
-                at = request_tat + requests.unit - requests.reach
+                at = request_tat + requests.unit - requests.tau  # tau >= unit: max(tau, unit)
                 if at > start:
                     start = at
             if token_bucket is not None and tokens > 0:

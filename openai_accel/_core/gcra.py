@@ -36,7 +36,7 @@ def model_family(model: Optional[str]) -> str:
 class Bucket:
     """One GCRA: ``tat`` is the theoretical arrival time of the next unit."""
 
-    __slots__ = ("per_minute", "rate", "reach", "tat", "tau", "unit")
+    __slots__ = ("per_minute", "rate", "tat", "tau", "unit")
 
     def __init__(self, per_minute: float, burst_seconds: float, now: float) -> None:
         self.tat = now  # starts full
@@ -46,10 +46,9 @@ class Bucket:
         self.per_minute = float(per_minute)
         self.rate = self.per_minute / 60.0
         self.tau = max(burst_seconds, 1.0 / self.rate)  # at least one unit of burst
-        #: perf: what a one-unit cost (a request) reads on every reservation:
-        #: its span (``1 / rate``) and ``max(tau, span)``.
+        #: perf: a one-unit cost's span (a request's), read on every reservation;
+        #: never more than ``tau``, which is at least one unit.
         self.unit = 1.0 / self.rate
-        self.reach = self.tau if self.tau > self.unit else self.unit
 
     def retune(self, per_minute: float, burst_seconds: float) -> None:
         if per_minute != self.per_minute:
