@@ -28,6 +28,8 @@ import attrs
 from .metrics_record import RequestMetrics
 from .metrics_stats import summarize
 
+__all__ = ["MetricsStore", "check_limits"]
+
 #: The record's fields in ``__init__`` order: ``RequestMetrics(*values)`` rebuilds it.
 _FIELDS = tuple(field.name for field in attrs.fields(RequestMetrics))
 _values_of = operator.attrgetter(*_FIELDS)
@@ -37,9 +39,6 @@ Entry = Tuple[Any, ...]
 
 def _record(entry: Entry) -> RequestMetrics:
     return RequestMetrics(*entry[:-1])
-
-
-__all__ = ["MetricsStore", "check_limits"]
 
 
 def check_limits(retention: float, max_entries: int) -> None:

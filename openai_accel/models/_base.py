@@ -96,14 +96,6 @@ def library_field(default: Any = None, *, factory: Any = None) -> Any:
     return attrs.field(default=default, repr=False, eq=False)
 
 
-#: The hooks whose usual value a compiled structure function accepts inline.
-_INLINE_KINDS: Dict[Hook, str] = {
-    _structure_str: "str",
-    _structure_int: "int",
-    _structure_bool: "bool",
-}
-
-
 def _check_required(data: Dict[str, Any], required: Sequence[Union[str, Tuple[str, ...]]]) -> None:
     for entry in required:
         if isinstance(entry, str):
@@ -135,9 +127,7 @@ def _model_hook(
             check_required=lambda value: _check_required(value, required),
             not_an_object=lambda value: _wrong(f"an object for {name}", value),
         )
-        fast_hook = compile_structure(
-            cls, rules, lambda t: _dispatch(conv, t), _INLINE_KINDS, _INT_LIMIT
-        )
+        fast_hook = compile_structure(cls, rules, lambda t: _dispatch(conv, t), _INT_LIMIT)
         if fast_hook is not None:
             return fast_hook
     generated = make_dict_structure_fn(

@@ -49,9 +49,12 @@ def _missing_key(name: str) -> Exception:
     return TypeError(f"the reply has no {name!r}, which has no default")
 
 
-def _inline_test(hook: Hook, fast: Dict[Hook, str]) -> Optional[str]:
-    """The expression (of ``v``) under which ``hook`` would return ``v`` unchanged."""
-    kind = fast.get(hook) or getattr(hook, "inline_kind", None)
+def _inline_test(hook: Hook) -> Optional[str]:
+    """The expression (of ``v``) under which ``hook`` would return ``v`` unchanged.
+
+    Read from the hook's ``inline_kind`` mark (``_hooks.inline_kind``).
+    """
+    kind = getattr(hook, "inline_kind", None)
     return {
         "str": "type(v) is str and v.isascii()",
         "int": "type(v) is int and -LIMIT <= v < LIMIT",
@@ -80,13 +83,12 @@ def compile_structure(
     cls: type,
     rules: ModelRules,
     dispatch: Callable[[Any], Hook],
-    fast: Dict[Hook, str],
     int_limit: int,
 ) -> Optional[Hook]:
     """The fast hook ``structure(o, cls)`` of an attrs class, or None if it cannot be built.
 
-    ``dispatch`` gives a type's hook; ``fast`` names the hooks whose usual
-    value can be accepted inline. None for a class this cannot express (a
+    ``dispatch`` gives a type's hook; a hook marked with ``inline_kind``
+    has its usual value accepted inline. None for a class this cannot express (a
     factory that takes ``self``), which then keeps cattrs' function.
     """
     attrs.resolve_types(cls)
@@ -138,7 +140,7 @@ def compile_structure(
             lines.append(f"    v = o.get({field.name!r}, MISSING)")
             lines.append("    if v is MISSING:")
             lines.append(f"        {fallback}")
-            test = _inline_test(hook, fast)
+            test = _inline_test(hook)
             if test is not None:
                 lines.append(f"    elif {test}:")
                 lines.append(f"        {value} = v")

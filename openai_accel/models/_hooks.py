@@ -3,8 +3,9 @@
 Each accepts a value of exactly its JSON type and refuses anything else with
 :class:`ReplyShapeError` (no coercion: ``"3"`` is no integer); ``_base``
 builds the converters from them and the model hooks around them. The
-optional-string and optional-integer hooks say what they accept first
-(``inline_kind``) so that a compiled model function can test that inline.
+plain and optional string, integer and boolean hooks say what they accept
+unchanged (``inline_kind``) so that a compiled model function can test that
+inline.
 """
 
 from __future__ import annotations
@@ -63,6 +64,21 @@ def check_text(value: str) -> str:
     return value
 
 
+def inline_kind(kind: str) -> Callable[[Hook], Hook]:
+    """Mark a hook with what it accepts unchanged (``str``, ``optional_int``...).
+
+    ``_compiled.py`` tests that value inline and calls the hook only for
+    anything else; a hook without the mark is always called.
+    """
+
+    def mark(hook: Hook) -> Hook:
+        hook.inline_kind = kind  # type: ignore[attr-defined]
+        return hook
+
+    return mark
+
+
+@inline_kind("str")
 def _structure_str(value: Any, _: Any) -> str:
     if type(value) is str:
         if value.isascii():  # perf: check_text's first test inline; most text is ASCII
@@ -71,12 +87,14 @@ def _structure_str(value: Any, _: Any) -> str:
     raise _wrong("a string", value)
 
 
+@inline_kind("bool")
 def _structure_bool(value: Any, _: Any) -> bool:
     if type(value) is bool:
         return value
     raise _wrong("a boolean", value)
 
 
+@inline_kind("int")
 def _structure_int(value: Any, _: Any) -> int:
     kind = type(value)
     if kind is int:
@@ -195,30 +213,29 @@ def _optional_hook(conv: cattrs.Converter, cls: Any) -> Hook:
     (inner,) = [arg for arg in _type_args(cls) if arg is not type(None)]
     inner_hook = _dispatch(conv, inner)
 
+    @inline_kind("optional")
     def structure_optional(value: Any, _: Any) -> Any:
         return None if value is None else inner_hook(value, inner)
-
-    structure_optional.inline_kind = "optional"  # type: ignore[attr-defined]
 
     # perf: the optional strings and integers of every reply (finish_reason,
     # content, token details) accept their usual values without a second
     # call; anything else goes to the same hook as above, errors included.
     if inner_hook is _structure_str:
 
+        @inline_kind("optional_str")
         def structure_optional_str(value: Any, _: Any) -> Any:
             if value is None or (type(value) is str and value.isascii()):
                 return value
             return _structure_str(value, inner)
 
-        structure_optional_str.inline_kind = "optional_str"  # type: ignore[attr-defined]
         return structure_optional_str
     if inner_hook is _structure_int:
 
+        @inline_kind("optional_int")
         def structure_optional_int(value: Any, _: Any) -> Any:
             if value is None or (type(value) is int and -_INT_LIMIT <= value < _INT_LIMIT):
                 return value
             return _structure_int(value, inner)
 
-        structure_optional_int.inline_kind = "optional_int"  # type: ignore[attr-defined]
         return structure_optional_int
     return structure_optional

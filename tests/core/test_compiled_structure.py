@@ -126,7 +126,7 @@ def test_a_factory_that_takes_self_keeps_cattrs_function() -> None:
         label: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
 
     rules = ModelRules((), frozenset(), (), lambda o: None, lambda v: ValueError())
-    assert compile_structure(Derived, rules, lambda t: _dispatch(converter(), t), {}, 2**63) is None
+    assert compile_structure(Derived, rules, lambda t: _dispatch(converter(), t), 2**63) is None
 
 
 def test_converters_and_defaults_of_the_class_still_apply() -> None:
