@@ -220,7 +220,7 @@ class AsyncGate(_Gate):
         """Give the slot back, handing it to the oldest waiter if there is one."""
         while True:
             with self._lock:
-                waiter = cast(Optional[_AsyncWaiter], self._state.leave())
+                waiter = cast("Optional[_AsyncWaiter]", self._state.leave())
             if waiter is None:
                 return
             future, loop = waiter.future, waiter.loop

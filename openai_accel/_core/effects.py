@@ -220,7 +220,7 @@ def acquire(timeout: Optional[float] = None) -> Flow[Slot]:
 
 
 def run_tools(calls: Sequence[ToolInvocation], timeout: Optional[float]) -> Flow[List[ToolOutcome]]:
-    return cast(List[ToolOutcome], (yield RunTools(calls, timeout)))
+    return cast("List[ToolOutcome]", (yield RunTools(calls, timeout)))
 
 
 def emit(value: Any) -> Flow[None]:

@@ -49,20 +49,36 @@ def _missing_key(name: str) -> Exception:
     return TypeError(f"the reply has no {name!r}, which has no default")
 
 
+#: What a hook's ``inline_kind`` accepts unchanged, as an expression of ``{v}``.
+_INLINE_TESTS = {
+    "str": "type({v}) is str and {v}.isascii()",
+    "int": "type({v}) is int and -LIMIT <= {v} < LIMIT",
+    "bool": "type({v}) is bool",
+    "optional_str": "{v} is None or (type({v}) is str and {v}.isascii())",
+    "optional_int": "{v} is None or (type({v}) is int and -LIMIT <= {v} < LIMIT)",
+    "optional": "{v} is None",
+}
+
+
 def _inline_test(hook: Hook) -> Optional[str]:
-    """The expression (of ``v``) under which ``hook`` would return ``v`` unchanged.
+    """The expression (of ``{v}``) under which ``hook`` would return ``v`` unchanged.
 
     Read from the hook's ``inline_kind`` mark (``_hooks.inline_kind``).
     """
-    kind = getattr(hook, "inline_kind", None)
-    return {
-        "str": "type(v) is str and v.isascii()",
-        "int": "type(v) is int and -LIMIT <= v < LIMIT",
-        "bool": "type(v) is bool",
-        "optional_str": "v is None or (type(v) is str and v.isascii())",
-        "optional_int": "v is None or (type(v) is int and -LIMIT <= v < LIMIT)",
-        "optional": "v is None",
-    }.get(kind or "")
+    return _INLINE_TESTS.get(getattr(hook, "inline_kind", None) or "")
+
+
+def _default_passes(test: str, default: Any, int_limit: int) -> bool:
+    """Whether the field's own default passes its inline test (then a missing key needs no branch).
+
+    Then ``get(key, default)`` followed by the inline test decides exactly as
+    "missing -> default, else test the value": the default would be accepted
+    unchanged either way.
+    """
+    try:
+        return bool(eval(test.format(v="v"), {"LIMIT": int_limit}, {"v": default}))
+    except Exception:
+        return False
 
 
 @attrs.frozen
@@ -101,7 +117,7 @@ def compile_structure(
         not_an_object=rules.not_an_object,
         PLAIN=rules.plain_required,
     )
-    lines = ["    if type(o) is not dict:", "        raise not_an_object(o)"]
+    lines = ["    if type(o) is not dict:", "        raise not_an_object(o)", "    get = o.get"]
     if rules.plain_required or rules.required_groups:
         lines.append("    keys = o.keys()")
     if rules.plain_required:
@@ -137,15 +153,32 @@ def compile_structure(
             hook = dispatch(field.type)
             namespace[f"H{index}"] = hook
             namespace[f"T{index}"] = field.type
-            lines.append(f"    v = o.get({field.name!r}, MISSING)")
-            lines.append("    if v is MISSING:")
-            lines.append(f"        {fallback}")
             test = _inline_test(hook)
-            if test is not None:
-                lines.append(f"    elif {test}:")
-                lines.append(f"        {value} = v")
-            lines.append("    else:")
-            lines.append(f"        {value} = H{index}(v, T{index})")
+            inner = getattr(hook, "inner_hook", None)
+            if (
+                test is not None
+                and not isinstance(default, attrs.Factory)  # type: ignore[arg-type]
+                and default is not attrs.NOTHING
+                and _default_passes(test, default, int_limit)
+            ):
+                # perf: one read, one test; a missing key reads the default, which passes
+                lines.append(f"    {value} = get({field.name!r}, D{index})")
+                if inner is not None:  # Optional[X]: X's own hook, without the wrapper's call
+                    namespace[f"I{index}"], namespace[f"IT{index}"] = inner
+                    lines.append(f"    if {value} is not None:")
+                    lines.append(f"        {value} = I{index}({value}, IT{index})")
+                else:
+                    lines.append(f"    if not ({test.format(v=value)}):")
+                    lines.append(f"        {value} = H{index}({value}, T{index})")
+            else:
+                lines.append(f"    v = get({field.name!r}, MISSING)")
+                lines.append("    if v is MISSING:")
+                lines.append(f"        {fallback}")
+                if test is not None:
+                    lines.append(f"    elif {test.format(v='v')}:")
+                    lines.append(f"        {value} = v")
+                lines.append("    else:")
+                lines.append(f"        {value} = H{index}(v, T{index})")
         if field.kw_only:
             keywords.append(f"{field.alias}={value}")
         else:

@@ -217,6 +217,9 @@ def _optional_hook(conv: cattrs.Converter, cls: Any) -> Hook:
     def structure_optional(value: Any, _: Any) -> Any:
         return None if value is None else inner_hook(value, inner)
 
+    # What it calls for a value that is not None: a compiled model calls it directly.
+    structure_optional.inner_hook = (inner_hook, inner)  # type: ignore[attr-defined]
+
     # perf: the optional strings and integers of every reply (finish_reason,
     # content, token details) accept their usual values without a second
     # call; anything else goes to the same hook as above, errors included.

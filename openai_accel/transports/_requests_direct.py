@@ -78,7 +78,7 @@ class DirectSender:
         prepared.method = method.upper()
         prepared.url = self._prepared_url(url)
         merged: CaseInsensitiveDict[Any] = CaseInsensitiveDict(
-            cast(Mapping[str, Any], session.headers)
+            cast("Mapping[str, Any]", session.headers)
         )
         merged.update(headers)
         if body is not None:
