@@ -10,7 +10,7 @@ user *and* system time, and instruction counts (``instructions.py``) see only
 the first. A system call costs a microsecond or more on a virtual machine, a
 page fault about as much, and neither shows in a profile of Python code.
 This is how two such costs were found: asyncio's 256 KiB socket reads served
-by ``mmap`` (three calls and a page fault per reply, both clients alike,
+by ``mmap`` (three calls per reply, both clients alike,
 until the aiohttp transport raised glibc's threshold) and, on the blocking
 client, a ``poll`` before each send and receive, which CPython makes for any
 socket with a timeout (the raw floor sets none; the library's read timeout

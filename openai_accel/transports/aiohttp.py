@@ -69,7 +69,7 @@ def _settle_malloc_for_socket_reads() -> None:
     ``recv(256 KiB)`` and shrinks the buffer to what arrived. glibc ``mmap``s
     any block above its threshold (128 KiB until the process frees a larger
     ``mmap``ed block), so until then each read of a reply costs an ``mmap``, a
-    ``mremap``, a ``munmap`` and a page fault: three system calls per call
+    ``mremap`` and a ``munmap``: three system calls per call
     (``strace -c``: 3,102 of each for 3,102 replies on the reference harness).
     Freeing one large block raises the threshold (glibc's own dynamic
     adjustment) and the reads come from the heap. ``bytes(n)`` is calloc'd
