@@ -115,12 +115,6 @@ SERVER_HEADERS = [
     ("openai-processing-ms", "312"),
     ("openai-project", "proj_benchmark000000000000"),
     ("openai-version", "2020-10-01"),
-    ("x-ratelimit-limit-requests", "30000"),
-    ("x-ratelimit-limit-tokens", "150000000"),
-    ("x-ratelimit-remaining-requests", "29999"),
-    ("x-ratelimit-remaining-tokens", "149999975"),
-    ("x-ratelimit-reset-requests", "2ms"),
-    ("x-ratelimit-reset-tokens", "0s"),
     ("x-request-id", "req_4f2a7c9e1b8d4a6f9c3e2d1b0a987654"),
     ("strict-transport-security", "max-age=31536000; includeSubDomains; preload"),
     ("x-content-type-options", "nosniff"),
@@ -130,9 +124,21 @@ SERVER_HEADERS = [
 
 
 def _serve(port_file: str) -> None:
-    """Answer every request on a kept-alive connection with CHAT_REPLY (HTTP/1.1)."""
-    head = "HTTP/1.1 200 OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in SERVER_HEADERS)
-    reply = (head + f"Content-Length: {len(CHAT_REPLY)}\r\n\r\n").encode() + CHAT_REPLY
+    """Answer every request on a kept-alive connection with CHAT_REPLY (HTTP/1.1).
+
+    The ``x-ratelimit-*`` values move from reply to reply, as the API's do
+    (``live_headers``): a client must not look cheaper by remembering them.
+    """
+    import itertools
+
+    import live_headers
+
+    def reply_of(index: int) -> bytes:
+        said = SERVER_HEADERS + live_headers.rate_limit_headers(index, 30_000, 150_000_000)
+        head = "HTTP/1.1 200 OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in said)
+        return (head + f"Content-Length: {len(CHAT_REPLY)}\r\n\r\n").encode() + CHAT_REPLY
+
+    replies = itertools.cycle([reply_of(index) for index in range(live_headers.CYCLE)])
 
     class Answer(asyncio.Protocol):
         def connection_made(self, transport: Any) -> None:
@@ -149,7 +155,7 @@ def _serve(port_file: str) -> None:
                 if len(self.buffer) < size:
                     return
                 self.buffer = self.buffer[size:]
-                self.transport.write(reply)
+                self.transport.write(next(replies))
 
     async def main() -> None:
         server = await asyncio.get_running_loop().create_server(Answer, "127.0.0.1", 0)

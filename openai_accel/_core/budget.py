@@ -23,23 +23,17 @@ import threading
 import time
 from typing import Callable, Dict, Mapping, Optional, Tuple, Union
 
-import attrs
-
+from .budget_learning import AUTO_RATE_MARGIN, LearnsFromReplies
+from .budget_state import BudgetView, FamilyState, view_of
 from .gcra import Bucket, Reservation, model_family
 from .latch import Latch
 from .rate_config import AUTO, RateLimits
-from .rate_headers import RateLimitInfo
 
-__all__ = ["Bucket", "Budget", "BudgetView", "Reservation", "model_family"]
+__all__ = ["AUTO_RATE_MARGIN", "Bucket", "Budget", "BudgetView", "Reservation", "model_family"]
 
 #: Half a second's worth: under the server's own (about a second), so that the
 #: server keeps that much slack for network jitter once both run at the same rate.
 DEFAULT_BURST_SECONDS = 0.5
-#: "auto" paces at this share of the limits a server announces: the server's own
-#: bucket then refills a little faster than the client spends, so requests that
-#: reach it bunched together (network, scheduling) still fit, and the headers of
-#: the next replies correct the rest. Configured RateLimits are used as given.
-AUTO_RATE_MARGIN = 0.95
 #: How long the first wave waits for the probe's reply (see ``Budget.reserve``)
 #: before going unpaced: a slow first call must not hold every other for long.
 FIRST_WAVE_WAIT = 5.0
@@ -49,74 +43,7 @@ OVERFLOW_FAMILY = "<other>"
 _EPSILON = 1e-9
 
 
-@attrs.frozen
-class BudgetView:
-    """One family's limits as the client sees them (``client.rate_limits[family]``)."""
-
-    source: str  # "configured", "learned" or "unknown"
-    requests_per_minute: Optional[float]
-    tokens_per_minute: Optional[float]
-    remaining_requests: Optional[float]
-    remaining_tokens: Optional[float]
-    reset_requests: Optional[float]  # seconds from now until the server's window is full
-    reset_tokens: Optional[float]
-    paused_for: float
-
-
-class _Family:
-    __slots__ = (
-        "issued",
-        "issued_tokens",
-        "learned",
-        "learned_at",
-        "nothing_new",
-        "paused_until",
-        "probe",
-        "probe_since",
-        "probed",
-        "requests",
-        "tokens",
-    )
-
-    def __init__(self) -> None:
-        self.requests: Optional[Bucket] = None
-        self.tokens: Optional[Bucket] = None
-        #: Reservations (and their tokens) handed out so far, for :meth:`Budget.learn`.
-        self.issued = 0
-        self.issued_tokens = 0.0
-        #: "auto" before any reply: the one call in flight whose reply will tell
-        #: the limits (its latch), and whether such a reply has come.
-        self.probe: Optional[Latch] = None
-        self.probe_since = 0.0
-        self.probed = False
-        self.paused_until = 0.0
-        self.learned: Optional[RateLimitInfo] = None
-        self.learned_at = 0.0
-        #: The last headers changed nothing (limits known, remaining above a burst):
-        #: the same headers again can be skipped without the lock.
-        self.nothing_new = False
-
-
-def _is_full(bucket: Optional[Bucket], now: float) -> bool:
-    """Whether ``bucket`` is full (or absent): then no catch-up can raise what it admits.
-
-    perf: a client far below its limits has full buckets, and a reply's
-    catch-up (which only ever moves ``tat`` down, never before now) would then
-    change nothing, so it skips the lock. Read without the lock (``tat`` is
-    one float): a reservation made meanwhile only means one catch-up is
-    skipped, erring on the strict side, and the next reply makes it.
-    (A usage correction giving tokens back is *not* skipped on a full bucket:
-    it moves ``tat`` further back, which a later overuse charge builds on.)
-    """
-    return bucket is None or bucket.tat <= now
-
-
-def _above_burst(bucket: Optional[Bucket], remaining: Optional[int]) -> bool:
-    """Whether a remaining count can never lower this bucket (it exceeds its burst)."""
-    return bucket is None or remaining is None or remaining >= bucket.tau * bucket.rate
-
-
-class Budget:
+class Budget(LearnsFromReplies):
     """Every family's buckets behind one lock (shared by threads and asyncio tasks).
 
     ``mode`` is ``"auto"`` (limits learnt from headers; nothing enforced until
@@ -139,12 +66,12 @@ class Budget:
         self.clock = clock
         self.burst_seconds = burst_seconds
         self.max_families = max_families
-        self._families: Dict[str, _Family] = {}
+        self._families: Dict[str, FamilyState] = {}
         self._lock = threading.Lock()
 
     # -- families ------------------------------------------------------------
 
-    def _family(self, name: str) -> _Family:
+    def _family(self, name: str) -> FamilyState:
         family = self._families.get(name)
         if family is not None:
             return family
@@ -153,7 +80,7 @@ class Budget:
             family = self._families.get(name)
             if family is not None:
                 return family
-        family = self._families[name] = _Family()
+        family = self._families[name] = FamilyState()
         if isinstance(self.mode, RateLimits):
             rpm, tpm = self.mode.for_model(name or None)
             now = self.clock()
@@ -298,98 +225,18 @@ class Budget:
         if reservation.settled or not reservation.granted or used_tokens is None:
             return
         reservation.settled = True
-        delta = used_tokens - reservation.tokens
+        # A family is never forgotten and its token bucket, once made, never
+        # replaced (retuned in place): it can be found without the lock.
         state = self._families.get(reservation.family)
-        if delta == 0 or state is None or state.tokens is None:
-            return  # nothing to correct: no lock taken (a family is never forgotten)
+        bucket = state.tokens if state is not None else None
+        delta = used_tokens - reservation.tokens
+        if bucket is None or delta == 0:
+            return  # nothing to correct: no lock taken
         self._lock.acquire()
         try:
-            bucket = state.tokens
-            if bucket is not None:
-                bucket.tat += delta / bucket.rate
+            bucket.tat += delta / bucket.rate
         finally:
             self._lock.release()
-
-    def learn(
-        self, family: str, info: RateLimitInfo, reservation: Optional[Reservation] = None
-    ) -> None:
-        """Follow what a reply's ``x-ratelimit-*`` headers said (ignored when they said nothing).
-
-        The limits set the pace; ``remaining`` only ever lowers what is left.
-        In ``"auto"`` mode the reset times also raise it: a server saying its
-        window is full again in 2 ms has not counted the calls this client
-        believed were using it up (other clients' calls, or a server that is
-        simply not that strict), and pacing against a deficit the server does
-        not see would only idle the client. ``reservation`` is the one this
-        reply answers: the calls reserved after it are counted on top, since
-        the server cannot have seen them yet.
-        """
-        state = self._families.get(family)
-        if state is not None and state.learned is info and state.nothing_new:
-            # The hot path: the same reply as last time; only the resets move the buckets.
-            now = state.learned_at = self.clock()
-            full = _is_full(state.requests, now) and _is_full(state.tokens, now)
-            if reservation is not None and self._learning and not full:
-                self._lock.acquire()
-                try:
-                    self._catch_up(state, info, reservation, now)
-                finally:
-                    self._lock.release()
-            return
-        if not info.known and info.remaining_requests is None and info.remaining_tokens is None:
-            return
-        with self._lock:
-            state = self._family(family)
-            now = self.clock()
-            state.learned, state.learned_at = info, now
-            learning = self.mode == AUTO
-            burst = self.burst_seconds
-            if learning and info.limit_requests:
-                rpm = info.limit_requests * AUTO_RATE_MARGIN
-                if state.requests is None:
-                    state.requests = Bucket(rpm, burst, now)
-                else:
-                    state.requests.retune(rpm, burst)
-            if learning and info.limit_tokens:
-                tpm = info.limit_tokens * AUTO_RATE_MARGIN
-                if state.tokens is None:
-                    state.tokens = Bucket(tpm, burst, now)
-                else:
-                    state.tokens.retune(tpm, burst)
-            if state.requests is not None and info.remaining_requests is not None:
-                state.requests.at_most(now, info.remaining_requests, info.reset_requests)
-            if state.tokens is not None and info.remaining_tokens is not None:
-                state.tokens.at_most(now, info.remaining_tokens, info.reset_tokens)
-            state.nothing_new = _above_burst(state.requests, info.remaining_requests) and (
-                _above_burst(state.tokens, info.remaining_tokens)
-            )
-            if learning and reservation is not None:
-                self._catch_up(state, info, reservation, now)
-
-    @staticmethod
-    def _catch_up(
-        state: _Family, info: RateLimitInfo, reservation: Reservation, now: float
-    ) -> None:
-        """The server's window is full again in ``reset`` seconds: never believe in less.
-
-        The calls reserved after the one this reply answers may not have been
-        counted by the server yet, so they are owed on top. Only ever raises
-        what is available, and never beyond a full bucket (``tat`` not before
-        now). Bucket arithmetic written out: this runs once per reply.
-        """
-        requests, tokens = state.requests, state.tokens
-        reset = info.reset_requests
-        if requests is not None and reset is not None:
-            since = state.issued - reservation.issued - 1
-            tat = now + reset + (since if since > 0 else 0) / requests.rate
-            if tat < requests.tat:
-                requests.tat = tat if tat > now else now
-        reset = info.reset_tokens
-        if tokens is not None and reset is not None:
-            since_tokens = state.issued_tokens - reservation.issued_tokens - reservation.tokens
-            tat = now + reset + (since_tokens if since_tokens > 0 else 0.0) / tokens.rate
-            if tat < tokens.tat:
-                tokens.tat = tat if tat > now else now
 
     def pause(self, family: str, seconds: float) -> None:
         """A throttling 429: no new reservation in this family starts for ``seconds``.
@@ -444,34 +291,4 @@ class Budget:
     def snapshot(self) -> Mapping[str, BudgetView]:
         with self._lock:
             now = self.clock()
-            return {name: self._view(state, now) for name, state in self._families.items()}
-
-    def _view(self, state: _Family, now: float) -> BudgetView:
-        info = state.learned
-        age = now - state.learned_at
-
-        configured = isinstance(self.mode, RateLimits)
-
-        def remaining(bucket: Optional[Bucket], said: Optional[int]) -> Optional[float]:
-            # Configured: what this budget still admits; learnt: what the server said.
-            if bucket is not None and (configured or said is None):
-                return bucket.available(now)
-            return None if said is None else float(said)
-
-        def reset(said: Optional[float]) -> Optional[float]:
-            return None if said is None else max(0.0, said - age)
-
-        if isinstance(self.mode, RateLimits):
-            source = "configured"
-        else:
-            source = "learned" if info is not None and info.known else "unknown"
-        return BudgetView(
-            source=source,
-            requests_per_minute=state.requests.per_minute if state.requests else None,
-            tokens_per_minute=state.tokens.per_minute if state.tokens else None,
-            remaining_requests=remaining(state.requests, info.remaining_requests if info else None),
-            remaining_tokens=remaining(state.tokens, info.remaining_tokens if info else None),
-            reset_requests=reset(info.reset_requests if info else None),
-            reset_tokens=reset(info.reset_tokens if info else None),
-            paused_for=max(0.0, state.paused_until - now),
-        )
+            return {name: view_of(state, now, self.mode) for name, state in self._families.items()}

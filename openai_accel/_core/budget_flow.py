@@ -18,13 +18,12 @@ and in the pipeline's slot acquisition).
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Mapping, Optional, Union
 
 from ..errors import QuotaExceededError, RateLimitError, RateLimitTimeoutError
 from .budget import FIRST_WAVE_WAIT, Budget, Reservation, model_family
 from .effects import Flow, await_latch, sleep
 from .gcra import FAMILY_OF
-from .rate_headers import RateLimitInfo, parse_rate_limit_headers
 from .request import ApiCall
 from .token_estimate import TokenCounter, estimate_tokens
 
@@ -158,7 +157,7 @@ class BudgetGuard:
         """
         ticket.sent = True
         if headers:
-            self.budget.learn(ticket.family, read_rate_limits(headers), ticket)
+            self.budget.learn_from_headers(ticket.family, headers, ticket)
         if error is not None:
             pause = throttle_pause(error)
             if pause is not None:
@@ -184,40 +183,6 @@ class BudgetGuard:
         # perf: the usual usage (a dict with an int total) read here, not through used_tokens
         total = usage.get("total_tokens") if type(usage) is dict else None
         self.budget.settle(ticket, total if type(total) is int else used_tokens(usage))
-
-
-_NOTHING_SAID = (None,) * 6
-_READ_CACHE: Dict[Tuple[Optional[str], ...], RateLimitInfo] = {}
-_READ_CACHE_SIZE = 256
-
-
-def read_rate_limits(headers: Mapping[str, str]) -> RateLimitInfo:
-    """``parse_rate_limit_headers``, remembering recent header values.
-
-    Every reply is read, so this is on the hot path; limits and resets repeat
-    from one reply to the next (often the remaining counts too), and a dict
-    lookup is much cheaper than parsing six values again.
-    """
-    get = headers.get  # perf: literal (interned) names; much cheaper than map() over a tuple
-    key = (
-        get("x-ratelimit-limit-requests"),
-        get("x-ratelimit-limit-tokens"),
-        get("x-ratelimit-remaining-requests"),
-        get("x-ratelimit-remaining-tokens"),
-        get("x-ratelimit-reset-requests"),
-        get("x-ratelimit-reset-tokens"),
-    )
-    if key == _NOTHING_SAID:
-        return _UNKNOWN
-    info = _READ_CACHE.get(key)
-    if info is None:
-        if len(_READ_CACHE) >= _READ_CACHE_SIZE:
-            _READ_CACHE.clear()
-        info = _READ_CACHE[key] = parse_rate_limit_headers(headers)
-    return info
-
-
-_UNKNOWN = RateLimitInfo()
 
 
 def throttle_pause(error: Optional[BaseException]) -> Optional[float]:

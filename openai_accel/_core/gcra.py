@@ -36,7 +36,7 @@ def model_family(model: Optional[str]) -> str:
 class Bucket:
     """One GCRA: ``tat`` is the theoretical arrival time of the next unit."""
 
-    __slots__ = ("per_minute", "rate", "tat", "tau", "unit")
+    __slots__ = ("burst", "per_minute", "rate", "tat", "tau", "unit")
 
     def __init__(self, per_minute: float, burst_seconds: float, now: float) -> None:
         self.tat = now  # starts full
@@ -49,6 +49,9 @@ class Bucket:
         #: perf: a one-unit cost's span (a request's), read on every reservation;
         #: never more than ``tau``, which is at least one unit.
         self.unit = 1.0 / self.rate
+        #: What a full bucket holds (see ``available``): a server's ``remaining``
+        #: at least this high can never lower it.
+        self.burst = self.tau * self.rate
 
     def retune(self, per_minute: float, burst_seconds: float) -> None:
         if per_minute != self.per_minute:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openai_accel._core import budget as budget_module
+from openai_accel._core import budget_learning
 from openai_accel._core.budget import (
     AUTO_RATE_MARGIN,
     DEFAULT_BURST_SECONDS,
@@ -276,7 +276,7 @@ def test_skipping_the_catch_up_on_full_buckets_changes_no_decision(steps):
         outstanding = []
         seen = []
         with mock.patch.object(
-            budget_module, "_is_full", budget_module._is_full if shortcut else _never_full
+            budget_learning, "is_full", budget_learning.is_full if shortcut else _never_full
         ):
             for action, amount, seconds in steps:
                 if action == "reserve":
@@ -299,3 +299,89 @@ def test_skipping_the_catch_up_on_full_buckets_changes_no_decision(steps):
 
 def _never_full(bucket, now):
     return False
+
+
+# -- reading a reply only when it can matter (perf) agrees with reading it all --
+
+_COUNTS = st.one_of(
+    st.integers(min_value=0, max_value=700).map(str),  # around a burst (5 to 500)
+    st.sampled_from(["", "-1", " 7", "1e3", "٣", "²", "9" * 30, None]),  # odd, or unsaid
+)
+_REPLIES = st.lists(
+    st.tuples(
+        st.sampled_from(["600", "6000", None, "lots"]),  # limit-requests (mostly stable)
+        st.sampled_from(["60000", None]),  # limit-tokens
+        _COUNTS,  # remaining-requests
+        _COUNTS,  # remaining-tokens
+        st.sampled_from(["2ms", "1s", "0s", "-1", None]),  # the resets
+        st.sampled_from(["reserve", "wait", "settle"]),  # what happens after the reply
+        st.integers(min_value=0, max_value=3_000),
+    ),
+    max_size=30,
+)
+
+
+def _reply_headers(limit_requests, limit_tokens, remaining_requests, remaining_tokens, reset):
+    said = {
+        "x-ratelimit-limit-requests": limit_requests,
+        "x-ratelimit-limit-tokens": limit_tokens,
+        "x-ratelimit-remaining-requests": remaining_requests,
+        "x-ratelimit-remaining-tokens": remaining_tokens,
+        "x-ratelimit-reset-requests": reset,
+        "x-ratelimit-reset-tokens": reset,
+    }
+    return {name: value for name, value in said.items() if value is not None}
+
+
+@pytest.mark.parametrize("mode", ["auto", RateLimits(600, 60_000)])
+@settings(max_examples=300, deadline=None)
+@given(replies=_REPLIES)
+def test_judging_a_reply_without_reading_it_changes_no_decision(mode, replies):
+    # learn_from_headers skips the full reading when a reply cannot change
+    # anything; run the same replies through the full reading every time and
+    # every wait, every bucket and every view must be the same.
+    runs = []
+    for fast in (True, False):
+        clock = Clock()
+        budget = Budget(mode, clock=clock)
+        outstanding = [budget.reserve("m", 100)]
+        seen = []
+        for *said, action, amount in replies:
+            headers = _reply_headers(*said[:4], said[4])
+            answered = outstanding[0] if outstanding else None
+            if fast:
+                budget.learn_from_headers("m", headers, answered)
+            else:
+                budget.learn("m", parse_rate_limit_headers(headers), answered)
+            if action == "reserve":
+                reservation = budget.reserve("m", amount)
+                outstanding.append(reservation)
+                seen.append(("wait", reservation.wait))
+            elif action == "settle" and outstanding:
+                budget.settle(outstanding.pop(0), amount)
+            else:
+                clock.now += amount / 1000
+            seen.append(("available", budget.availability("m")))
+            seen.append(("rates", budget.rates("m")))
+            seen.append(("view", budget.snapshot()["m"]))
+        runs.append(seen)
+    fast, general = runs
+    assert fast == general  # the same arithmetic on the same numbers: exactly equal
+
+
+def test_a_reply_that_cannot_change_anything_is_not_read(monkeypatch):
+    budget = Budget("auto", clock=Clock())
+    headers = {
+        "x-ratelimit-limit-requests": "600",
+        "x-ratelimit-remaining-requests": "599",
+        "x-ratelimit-reset-requests": "2ms",
+    }
+    budget.learn_from_headers("m", headers)  # the first reply is read: limits learnt
+    reads = []
+    monkeypatch.setattr(
+        budget_learning, "read_rate_limits", lambda h: reads.append(h) or RateLimitInfo()
+    )
+    budget.learn_from_headers("m", {**headers, "x-ratelimit-remaining-requests": "598"})
+    assert reads == []  # same limits, plenty remaining, a full bucket: nothing to read
+    budget.learn_from_headers("m", {**headers, "x-ratelimit-remaining-requests": "3"})
+    assert len(reads) == 1  # fewer than a burst's worth left: this one is read
