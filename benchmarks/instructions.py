@@ -41,6 +41,8 @@ import sys
 import tempfile
 from typing import Any, Callable, Dict, List, Tuple
 
+import keepalive_server  # benchmarks/ is not a package: found through sys.path
+
 MODEL = "gpt-4o-mini"
 MESSAGES = [
     {"role": "system", "content": "You are a terse assistant."},
@@ -103,82 +105,6 @@ def stream_events() -> List[bytes]:
 
 EVENTS = stream_events()
 CHUNKS_PER_STREAM = len(EVENTS) - 1
-
-
-# --- a local HTTP server for the aiohttp scenarios (its own process, not traced) ---
-
-#: Headers like the reference harness's nginx (header parsing is client work too).
-SERVER_HEADERS = [
-    ("Content-Type", "application/json"),
-    ("Connection", "keep-alive"),
-    ("openai-organization", "user-benchmark"),
-    ("openai-processing-ms", "312"),
-    ("openai-project", "proj_benchmark000000000000"),
-    ("openai-version", "2020-10-01"),
-    ("x-request-id", "req_4f2a7c9e1b8d4a6f9c3e2d1b0a987654"),
-    ("strict-transport-security", "max-age=31536000; includeSubDomains; preload"),
-    ("x-content-type-options", "nosniff"),
-    ("cf-cache-status", "DYNAMIC"),
-    ("cf-ray", "8e1f2a3b4c5d6e7f-IAD"),
-]
-
-
-def _serve(port_file: str) -> None:
-    """Answer every request on a kept-alive connection with CHAT_REPLY (HTTP/1.1).
-
-    The ``x-ratelimit-*`` values move from reply to reply, as the API's do
-    (``live_headers``): a client must not look cheaper by remembering them.
-    """
-    import itertools
-
-    import live_headers
-
-    def reply_of(index: int) -> bytes:
-        said = SERVER_HEADERS + live_headers.rate_limit_headers(index, 30_000, 150_000_000)
-        head = "HTTP/1.1 200 OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in said)
-        return (head + f"Content-Length: {len(CHAT_REPLY)}\r\n\r\n").encode() + CHAT_REPLY
-
-    replies = itertools.cycle([reply_of(index) for index in range(live_headers.CYCLE)])
-
-    class Answer(asyncio.Protocol):
-        def connection_made(self, transport: Any) -> None:
-            self.transport, self.buffer = transport, b""
-
-        def data_received(self, data: bytes) -> None:
-            self.buffer += data
-            while True:
-                end = self.buffer.find(b"\r\n\r\n")
-                if end < 0:
-                    return
-                match = re.search(rb"(?i)content-length: *(\d+)", self.buffer[:end])
-                size = end + 4 + (int(match.group(1)) if match else 0)
-                if len(self.buffer) < size:
-                    return
-                self.buffer = self.buffer[size:]
-                self.transport.write(next(replies))
-
-    async def main() -> None:
-        server = await asyncio.get_running_loop().create_server(Answer, "127.0.0.1", 0)
-        with open(port_file + ".tmp", "w") as f:
-            f.write(str(server.sockets[0].getsockname()[1]))
-        os.replace(port_file + ".tmp", port_file)
-        await server.serve_forever()
-
-    asyncio.run(main())
-
-
-def _start_server() -> str:
-    """The base URL of a fresh server process (killed when this process exits)."""
-    import atexit
-    import time
-
-    port_file = tempfile.mktemp()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", port_file])
-    atexit.register(proc.kill)
-    while not os.path.exists(port_file):
-        time.sleep(0.01)
-    with open(port_file) as f:
-        return f"http://127.0.0.1:{f.read()}/v1"
 
 
 # --- the code that runs under callgrind ------------------------------------
@@ -297,7 +223,7 @@ def _aiohttp_scenario(name: str) -> Callable[[int], None]:
     import aiohttp
 
     concurrency = int(name.rsplit("_c", 1)[1])
-    base_url = _start_server()
+    base_url = keepalive_server.start(CHAT_REPLY)
     state: Dict[str, Any] = {}
     if name.startswith("aiohttp_raw"):
         body = {"model": MODEL, "messages": MESSAGES, "temperature": 0.0}
@@ -397,7 +323,7 @@ def scenario(name: str) -> Tuple[Callable[[int], None], int]:
 
         client = OpenAI(
             api_key="sk-bench",
-            base_url=_start_server(),
+            base_url=keepalive_server.start(CHAT_REPLY),
             rate_limits="auto" if name == "budget_auto" else False,
         )
         return (lambda n: _run_sync(lambda: client.chat(MESSAGES, model=MODEL), n)), 1
@@ -478,11 +404,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", default=list(SCENARIOS))
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        _serve(args.serve)
-        return
     if args.child:
         _child(args.child[0], int(args.child[1]))
         return

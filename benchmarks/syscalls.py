@@ -37,6 +37,7 @@ from typing import Any, Callable, Dict, List, Tuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import instructions  # benchmarks/ is not a package: found through sys.path
+import keepalive_server
 
 #: pair -> (library scenario, raw floor scenario), each the name of a runner below
 PAIRS = {
@@ -49,7 +50,7 @@ CALLS = 200
 
 def _requests_runner(name: str) -> Callable[[int], None]:
     """A blocking call over the socket: raw ``requests`` (the harness's floor) or ``OpenAI``."""
-    base_url = instructions._start_server()
+    base_url = keepalive_server.start(instructions.CHAT_REPLY)
     if name == "requests_raw":
         import requests
 
