@@ -17,6 +17,7 @@ import asyncio
 import itertools
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,7 @@ def start(body: bytes) -> str:
     with open(body_file, "wb") as f:
         f.write(body)
     proc = subprocess.Popen([sys.executable, __file__, port_file, body_file])
+    atexit.register(shutil.rmtree, directory, True)  # runs after the kill (LIFO)
     atexit.register(proc.kill)
     while not os.path.exists(port_file):
         if proc.poll() is not None:
