@@ -16,6 +16,8 @@ import threading
 from typing import List, Optional, Tuple
 from urllib.parse import urlsplit
 
+from .local_server import serving
+
 _HEAD_LIMIT = 65536
 
 
@@ -96,7 +98,7 @@ class ForwardingProxy:
         self._server.proxy = self
         self._lock = threading.Lock()
         self._requests: List[Tuple[str, str]] = []
-        self._thread: Optional[threading.Thread] = None
+        self._serving: Optional[contextlib.AbstractContextManager[object]] = None
 
     @property
     def url(self) -> str:
@@ -114,10 +116,10 @@ class ForwardingProxy:
             self._requests.append((method, target))
 
     def __enter__(self) -> ForwardingProxy:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._serving = serving(self._server)
+        self._serving.__enter__()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        assert self._serving is not None
+        self._serving.__exit__(None, None, None)

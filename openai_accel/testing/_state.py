@@ -54,10 +54,11 @@ class EmulatorState:
         self, api_key: Optional[str], latency: float, seed: int, stream_chunk_delay: float
     ) -> None:
         self.lock = threading.Lock()
-        self.api_key = api_key
-        self.latency = latency
+        # What reset() returns to: a test that slows the emulator down or changes its key
+        # must not slow down or lock out every test after it on a shared emulator.
+        self._started_with = (api_key, latency, stream_chunk_delay)
+        self.api_key, self.latency, self.stream_chunk_delay = self._started_with
         self.seed = seed
-        self.stream_chunk_delay = stream_chunk_delay
         self.records: List[ReceivedRequest] = []
         self.scripts: Deque[Tuple[Optional[str], ScriptedResponse]] = collections.deque()
         self.faults: List[_ActiveFault] = []
@@ -84,6 +85,7 @@ class EmulatorState:
             self.images.clear()
             self.stored_responses.clear()
             self.connections = 0
+            self.api_key, self.latency, self.stream_chunk_delay = self._started_with
             # Only the fault coin tosses restart: ids keep their sequence, so a client that
             # outlives a reset never sees a request id twice.
             self.fault_rng = random.Random(self.seed)

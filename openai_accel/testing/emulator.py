@@ -276,7 +276,13 @@ class Emulator:
         return self._state.batches.settings
 
     def reset(self) -> None:
-        """Forget scripts, faults, received requests and counters; restart the fault RNG."""
+        """Forget scripts, faults, received requests and counters; restart the fault RNG.
+
+        ``api_key``, ``latency`` and ``stream_chunk_delay`` go back to the values the
+        emulator was built with, batch settings and rate limits to their defaults: the
+        pytest fixture resets before every test, so what one test changes never reaches
+        the next.
+        """
         self._state.reset()
 
     # ------------------------------------------------------------ rate limits

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import http.server
-import threading
 import tracemalloc
 from typing import Any, Iterator
 
 import pytest
 
 from ..harness import Harness
+from ..local_server import serving
 
 SIZE = 40 * 1024 * 1024
 _PIECE = b"x" * 65536
@@ -35,13 +35,8 @@ class _SourceHandler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def source_url() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SourceHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_40_mb_download_to_a_path_keeps_memory_flat(

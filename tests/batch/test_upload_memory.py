@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import tracemalloc
 from typing import Any, Iterator
 
 import pytest
 
 from ..harness import Harness
+from ..local_server import serving
 
 SIZE = 50 * 1024 * 1024
 
@@ -53,13 +53,8 @@ class _SinkHandler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def sink_url() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SinkHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_50_mb_upload_keeps_memory_flat(make_api: Any, sink_url: str, tmp_path: Any) -> None:

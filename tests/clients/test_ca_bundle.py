@@ -12,7 +12,6 @@ import json
 import shutil
 import ssl
 import subprocess
-import threading
 from pathlib import Path
 from typing import Any, Iterator, Tuple
 
@@ -21,6 +20,7 @@ import pytest
 from openai_accel import APIConnectionError
 
 from ..helpers import chat_body
+from ..local_server import serving
 
 CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
 
@@ -66,13 +66,8 @@ def tls_server(certificate: Tuple[Path, Path]) -> Iterator[str]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"https://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

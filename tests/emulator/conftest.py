@@ -28,9 +28,6 @@ def _server() -> Iterator[Emulator]:
 @pytest.fixture
 def emulator(_server: Emulator) -> Emulator:
     _server.reset()
-    _server.latency = 0.0
-    _server.stream_chunk_delay = 0.0
-    _server.api_key = KEY
     return _server
 
 

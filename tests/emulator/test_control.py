@@ -101,6 +101,17 @@ def test_reset_forgets_requests_scripts_and_faults(http, emulator):
     assert chat(http, emulator).json()["object"] == "chat.completion"
 
 
+def test_reset_restores_the_settings_the_emulator_was_built_with():
+    with Emulator(api_key="sk-start", latency=0.0) as emulator:
+        emulator.api_key, emulator.latency, emulator.stream_chunk_delay = None, 0.2, 0.05
+        emulator.reset()
+        assert (emulator.api_key, emulator.latency, emulator.stream_chunk_delay) == (
+            "sk-start",
+            0.0,
+            0.0,
+        )
+
+
 def test_run_forever_serves_until_stopped():
     stop = threading.Event()
     started = []
