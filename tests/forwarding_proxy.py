@@ -13,7 +13,7 @@ import contextlib
 import socket
 import socketserver
 import threading
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 from urllib.parse import urlsplit
 
 from .local_server import serving
@@ -98,7 +98,7 @@ class ForwardingProxy:
         self._server.proxy = self
         self._lock = threading.Lock()
         self._requests: List[Tuple[str, str]] = []
-        self._serving: Optional[contextlib.AbstractContextManager[object]] = None
+        self._running = contextlib.ExitStack()
 
     @property
     def url(self) -> str:
@@ -116,10 +116,8 @@ class ForwardingProxy:
             self._requests.append((method, target))
 
     def __enter__(self) -> ForwardingProxy:
-        self._serving = serving(self._server)
-        self._serving.__enter__()
+        self._running.enter_context(serving(self._server))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        assert self._serving is not None
-        self._serving.__exit__(None, None, None)
+        self._running.close()
