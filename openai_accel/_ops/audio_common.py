@@ -23,10 +23,11 @@ from typing import (
     Union,
 )
 
+from .._core.audio_source import AudioInput, audio_source
 from .._core.context import ClientCore
 from .._core.effects import Flow
 from .._core.endpoints import Endpoint
-from .._core.multipart import AudioInput, FilePart, MultipartBody, audio_source
+from .._core.multipart import FilePart, MultipartBody
 from .._core.pipeline import (
     Exchange,
     call_json,

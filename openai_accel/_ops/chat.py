@@ -10,6 +10,7 @@ from .._core.chat_stream import ChatStreamAccumulator
 from .._core.context import ClientCore
 from .._core.effects import Emit, Flow, ReadChunk
 from .._core.endpoints import ENDPOINTS
+from .._core.json_stream import JSONStreamDecoder
 from .._core.pipeline import (
     Exchange,
     call_json,
@@ -20,7 +21,6 @@ from .._core.pipeline import (
     stream_broke_off,
 )
 from .._core.request import ApiCall, CallOptions, split_options
-from .._core.sse import JSONStreamDecoder
 from .._core.structured import chat_structured, parse_chat
 from ..errors import APIConnectionError, BadRequestError, InvalidResponseError, StreamError
 from ..models._base import structure

@@ -12,10 +12,11 @@ import os
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, Union
 from urllib.parse import quote, urlencode
 
+from .._core.audio_source import AudioInput, audio_source
 from .._core.context import ClientCore
 from .._core.effects import Flow, emit
 from .._core.endpoints import ENDPOINTS
-from .._core.multipart import AudioInput, FilePart, MultipartBody, audio_source
+from .._core.multipart import FilePart, MultipartBody
 from .._core.pipeline import Exchange, call_json, finish_error, finish_ok, open_exchange
 from .._core.pipeline import read_stream as read_piece
 from .._core.request import ApiCall, split_options

@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from .._core.context import ClientCore
 from .._core.effects import Flow, emit
 from .._core.endpoints import ENDPOINTS
+from .._core.json_stream import JSONStreamDecoder
 from .._core.pipeline import (
     Exchange,
     call_json,
@@ -17,7 +18,6 @@ from .._core.pipeline import (
 )
 from .._core.request import ApiCall, CallOptions, split_options
 from .._core.response_stream import ResponseStreamAccumulator
-from .._core.sse import JSONStreamDecoder
 from .._core.structured import (
     StructuredFormat,
     is_strict_ready,

@@ -12,13 +12,13 @@ from typing import (
     Union,
 )
 
+from .._core.audio_source import AudioInput
 from .._core.context import ClientCore
 from .._core.effects import Flow, emit
 from .._core.endpoints import ENDPOINTS
-from .._core.multipart import AudioInput
+from .._core.json_stream import JSONStreamDecoder
 from .._core.pipeline import finish_error, finish_ok, open_exchange, read_stream
 from .._core.request import ApiCall, split_options
-from .._core.sse import JSONStreamDecoder
 from ..errors import BadRequestError, StreamError
 from ..models._base import structure
 from ..models.audio import Transcription

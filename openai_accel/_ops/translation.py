@@ -8,10 +8,10 @@ from typing import (
     Union,
 )
 
+from .._core.audio_source import AudioInput
 from .._core.context import ClientCore
 from .._core.effects import Flow
 from .._core.endpoints import ENDPOINTS
-from .._core.multipart import AudioInput
 from .._core.request import split_options
 from ..models.audio import Translation
 from ..types import TranscriptionFormat

@@ -15,9 +15,9 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import attrs
 
+from .._core.audio_source import AudioInput
 from .._core.context import ClientCore
 from .._core.effects import Flow
-from .._core.multipart import AudioInput
 from ..errors import BadRequestError, InvalidResponseError
 from ..models.chat import ChatResponse
 from .audio import DEFAULT_TTS_MODEL, speech_body, speech_to_text, text_to_speech

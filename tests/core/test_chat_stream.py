@@ -6,7 +6,7 @@ import json
 from typing import Any, Dict, List, Optional
 
 from openai_accel._core.chat_stream import ChatStreamAccumulator
-from openai_accel._core.sse import JSONStreamDecoder
+from openai_accel._core.json_stream import JSONStreamDecoder
 from tests._shared import recorded
 
 # --------------------------------------------------------------------------- helpers

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openai_accel import StreamError
+from openai_accel._core.json_stream import JSONStreamDecoder
 from openai_accel._core.response_stream import ResponseStreamAccumulator
-from openai_accel._core.sse import JSONStreamDecoder
 from openai_accel.models.responses import structure_event, structure_response
 
 from .._shared import RECORDED_DIR, recorded

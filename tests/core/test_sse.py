@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openai_accel._core.sse import JSONStreamDecoder, ServerSentEvent, SSEDecoder, StreamEvent
+from openai_accel._core.json_stream import JSONStreamDecoder, StreamEvent
+from openai_accel._core.sse import ServerSentEvent, SSEDecoder
 from openai_accel.errors import StreamError
 from tests._shared import recorded
 

@@ -14,8 +14,9 @@ from typing import Any, List, Optional, Tuple
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openai_accel._core import sse
-from openai_accel._core.sse import JSONStreamDecoder, SSEDecoder
+from openai_accel._core import json_stream
+from openai_accel._core.json_stream import JSONStreamDecoder
+from openai_accel._core.sse import SSEDecoder
 from openai_accel.errors import StreamError
 
 _PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -50,7 +51,7 @@ def _outcome(fn: Any, text: str) -> Tuple[str, Any]:
 @_PROPERTY
 @given(_json_texts)
 def test_direct_scanner_call_equals_json_loads(text: str) -> None:
-    assert _outcome(sse._loads, text) == _outcome(json.loads, text)
+    assert _outcome(json_stream._loads, text) == _outcome(json.loads, text)
 
 
 def _general_events(decoder: SSEDecoder, text: str) -> Any:
@@ -129,9 +130,9 @@ def test_ordinary_payload_check_agrees_with_stream_error(datas: List[str], event
     expected: List[Any] = []
     for d in datas:
         payload = json.loads(d)
-        error = sse._stream_error(event, payload)
+        error = json_stream._stream_error(event, payload)
         if error is not None:
             expected.append(("error", str(error)))
             break
-        expected.append(sse.StreamEvent(event, payload))
+        expected.append(json_stream.StreamEvent(event, payload))
     assert got == expected
