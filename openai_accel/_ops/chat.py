@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
-from urllib.parse import urlsplit
 
 from .._core.chat_stream import ChatStreamAccumulator
 from .._core.context import ClientCore
@@ -22,164 +20,24 @@ from .._core.pipeline import (
 )
 from .._core.request import ApiCall, CallOptions, split_options
 from .._core.structured import chat_structured, parse_chat
-from ..errors import APIConnectionError, BadRequestError, InvalidResponseError, StreamError
+from ..errors import APIConnectionError, InvalidResponseError, StreamError
 from ..models._base import structure
 from ..models.chat import ChatChunk, ChatResponse
+from .chat_request import (
+    DEFAULT_CHAT_MODEL,
+    Messages,
+    Tool,
+    chat_body,
+    checked_messages,
+    function_map,
+    is_openai_endpoint,
+    refuse_stream_flag,
+)
 
 __all__ = ["chat", "chat_with_functions", "stream_chat"]
 
-Messages = Union[str, Sequence[Mapping[str, Any]]]
-#: A tool dict as the API takes it, or a function whose schema is derived.
-Tool = Union[Mapping[str, Any], Callable[..., Any]]
-
-DEFAULT_CHAT_MODEL = "gpt-4o-mini"
-OPENAI_API_HOST = "api.openai.com"
-#: Reasoning models reject ``max_tokens`` and want ``max_completion_tokens``.
-_COMPLETION_TOKENS_MODELS = ("o1", "o3", "o4", "gpt-5")
 #: After [DONE], read at most this much more before giving up on connection reuse.
 _DRAIN_LIMIT = 65536
-
-
-_NOT_A_CONVERSATION = "messages must be a non-empty list of message dicts"
-
-
-def _messages(messages: Messages) -> List[Dict[str, Any]]:
-    """A new list of the caller's messages, checked; dicts are not copied (never mutated)."""
-    if isinstance(messages, str):
-        return [{"role": "user", "content": messages}]
-    # type() first: isinstance against typing.Sequence costs microseconds per call
-    is_sequence = type(messages) is list or isinstance(messages, (tuple, Sequence))
-    if not is_sequence or not messages:
-        raise BadRequestError(_NOT_A_CONVERSATION, param="messages")
-    result: List[Dict[str, Any]] = []
-    for index, message in enumerate(messages):
-        if type(message) is dict and "role" in message:
-            result.append(message)  # the fast path: a plain dict
-        elif isinstance(message, Mapping) and "role" in message:
-            result.append(dict(message))
-        else:
-            raise BadRequestError(
-                f"messages[{index}] must be a dict with a 'role' key, got {message!r:.80}",
-                param=f"messages[{index}]",
-            )
-    return result
-
-
-@functools.lru_cache(maxsize=16)
-def _is_openai_endpoint(base_url: str) -> bool:
-    """Whether requests go to OpenAI itself, whose reasoning models refuse ``max_tokens``.
-
-    Compatible servers (vLLM, llama.cpp, proxies) ignore ``max_completion_tokens``
-    and would lose the cap, so only OpenAI's own host gets the rename.
-    """
-    return urlsplit(base_url).hostname == OPENAI_API_HOST
-
-
-def _tool_definitions(tools: Sequence[Tool]) -> List[Mapping[str, Any]]:
-    """Tool dicts as given; a plain function becomes its derived schema (named ``__name__``)."""
-    if isinstance(tools, (str, bytes, Mapping)) or not isinstance(tools, Sequence):
-        raise BadRequestError(
-            f"tools must be a list of tool dicts or functions, got {type(tools).__name__}",
-            param="tools",
-        )
-    result: List[Mapping[str, Any]] = []
-    for index, tool in enumerate(tools):
-        if isinstance(tool, Mapping):
-            result.append(tool)
-        elif callable(tool):
-            result.append(_schema_of(tool, f"tools[{index}]"))
-        else:
-            raise BadRequestError(
-                f"tools[{index}] must be a tool dict or a function, got {type(tool).__name__}",
-                param=f"tools[{index}]",
-            )
-    return result
-
-
-def _schema_of(fn: Callable[..., Any], where: str) -> Dict[str, Any]:
-    from .._core.tool_schema import tool_from_callable  # perf: only when a tool is a function
-
-    name = getattr(fn, "__name__", None)
-    try:
-        return tool_from_callable(name, fn)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise BadRequestError(f"{where}: {exc}", param=where) from None
-
-
-def _function_map(functions: Any) -> Mapping[str, Callable[..., Any]]:
-    """``chat_with_functions``' functions: a name -> callable mapping, or a list of callables."""
-    if isinstance(functions, Mapping):
-        for name, fn in functions.items():
-            if not callable(fn):
-                raise BadRequestError(
-                    f"functions[{name!r}] must be callable, got {type(fn).__name__}",
-                    param="functions",
-                )
-        return functions
-    if isinstance(functions, (str, bytes)) or not isinstance(functions, Sequence):
-        raise BadRequestError(
-            "functions must be a mapping of name -> callable or a list of functions, "
-            f"got {type(functions).__name__}",
-            param="functions",
-        )
-    by_name: Dict[str, Callable[..., Any]] = {}
-    for index, fn in enumerate(functions):
-        name = getattr(fn, "__name__", None)
-        if not callable(fn) or not isinstance(name, str):
-            raise BadRequestError(
-                f"functions[{index}] must be a named function, got {type(fn).__name__}; "
-                "pass a mapping {name: callable} for callables without a __name__",
-                param=f"functions[{index}]",
-            )
-        if name in by_name:
-            raise BadRequestError(
-                f"functions[{index}]: two functions are named {name!r}; "
-                "pass a mapping {name: callable} to name them apart",
-                param=f"functions[{index}]",
-            )
-        by_name[name] = fn
-    return by_name
-
-
-def _refuse_stream_flag(extra: Mapping[str, Any], streaming: bool) -> None:
-    """``stream=`` contradicting the method is refused before anything is sent (and billed)."""
-    if "stream" not in extra or bool(extra["stream"]) is streaming:
-        return
-    if streaming:
-        raise BadRequestError(
-            "stream_chat() always streams; call chat() for a complete reply",
-            param="stream",
-        )
-    raise BadRequestError(
-        "chat() returns a complete reply; call stream_chat(...) to stream "
-        "(it takes the same arguments)",
-        param="stream",
-    )
-
-
-def chat_body(
-    messages: Messages,
-    model: str,
-    temperature: Optional[float],
-    max_tokens: Optional[int],
-    tools: Optional[Sequence[Tool]],
-    tool_choice: Any,
-    extra: Mapping[str, Any],
-    *,
-    openai_endpoint: bool = True,
-) -> Dict[str, Any]:
-    body: Dict[str, Any] = {"model": model, "messages": _messages(messages)}
-    if temperature is not None:
-        body["temperature"] = temperature
-    if max_tokens is not None and "max_completion_tokens" not in extra:  # never both
-        renamed = openai_endpoint and model.startswith(_COMPLETION_TOKENS_MODELS)
-        body["max_completion_tokens" if renamed else "max_tokens"] = max_tokens
-    if tools:
-        body["tools"] = _tool_definitions(tools)
-    if tool_choice is not None:
-        body["tool_choice"] = tool_choice
-    body.update(extra)
-    return body
 
 
 def _parse_chat(data: Any, exchange: Exchange) -> ChatResponse:
@@ -203,7 +61,7 @@ def _prepare(
     """What ``chat`` and ``stream_chat`` both do first: (call options, structured type, body)."""
     options, body_extra = split_options(extra)
     structured = chat_structured(body_extra)  # response_format=SomeClass (responses)
-    _refuse_stream_flag(body_extra, streaming=streaming)
+    refuse_stream_flag(body_extra, streaming=streaming)
     body = chat_body(
         messages,
         model,
@@ -212,7 +70,7 @@ def _prepare(
         tools,
         tool_choice,
         body_extra,
-        openai_endpoint=_is_openai_endpoint(ctx.config.base_url),
+        openai_endpoint=is_openai_endpoint(ctx.config.base_url),
     )
     return options, structured, body
 
@@ -397,9 +255,9 @@ def chat_with_functions(
     from .._core.tools import PendingCall, check_max_rounds, execute_calls
 
     check_max_rounds(max_rounds)
-    functions = _function_map(functions)
+    functions = function_map(functions)
     tool_defs = list(tools) if tools is not None else tools_from_functions(functions)
-    conversation = _messages(messages)
+    conversation = checked_messages(messages)
     round_number = 0
     while True:
         round_number += 1

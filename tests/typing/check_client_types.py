@@ -6,7 +6,7 @@ from typing import Awaitable, List
 from typing_extensions import assert_type
 
 from openai_accel import AsyncOpenAI, AsyncVoiceAgent, ChatChunk, ChatResponse, OpenAI, VoiceAgent
-from openai_accel._drivers import AsyncStream, Stream
+from openai_accel._streams import AsyncStream, Stream
 
 
 def blocking(client: OpenAI) -> None:
