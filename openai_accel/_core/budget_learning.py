@@ -9,9 +9,12 @@ limits are the ones already learnt (the same text as last time), each
 to it, and a bucket never holds more), and the buckets are full (so a reset
 cannot raise them; see ``budget_state.is_full``). Such a reply is only kept,
 to be read if ``client.rate_limits`` asks: :meth:`LearnsFromReplies.learn_from_headers`
-checks exactly that, reading four headers and no durations, and only
-otherwise reads everything and takes the lock (:meth:`LearnsFromReplies.learn`).
-A property-based test runs random reply sequences both ways and compares
+checks exactly that, reading four headers and no durations. When only the
+last condition fails (calls in flight have drawn on a bucket, as at any
+real concurrency), the limits and ``remaining`` still cannot change a
+decision, and only the two reset durations are read, for the catch-up.
+Anything else is read in full (:meth:`LearnsFromReplies.learn`). A
+property-based test runs random reply sequences both ways and compares
 every decision."""
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Callable, Dict, Mapping, Optional, Tuple, Union
 from .budget_state import FamilyState, is_full
 from .gcra import Bucket, Reservation
 from .rate_config import AUTO, RateLimits
-from .rate_headers import RateLimitInfo, parse_rate_limit_headers
+from .rate_headers import RateLimitInfo, parse_duration, parse_rate_limit_headers
 
 __all__ = ["AUTO_RATE_MARGIN", "LearnsFromReplies", "read_rate_limits"]
 
@@ -94,6 +97,20 @@ class LearnsFromReplies:
                 ):
                     state.said, state.learned_at = headers, now  # read when shown
                     return
+                # The same limits and plenty left, but a bucket the calls in
+                # flight have drawn on: only the resets can change anything
+                # (they may raise what is left), so read just those two.
+                resets = _reset_seconds
+                reset_requests = resets(get("x-ratelimit-reset-requests"))
+                reset_tokens = resets(get("x-ratelimit-reset-tokens"))
+                self._lock.acquire()  # perf: try/finally costs half a ``with`` (once per reply)
+                try:
+                    now = self.clock()
+                    state.said, state.learned_at = headers, now
+                    self._catch_up(state, reset_requests, reset_tokens, reservation, now)
+                finally:
+                    self._lock.release()
+                return
         self.learn(family, read_rate_limits(headers), reservation, headers)
 
     def learn(
@@ -136,11 +153,15 @@ class LearnsFromReplies:
                 state.said_limit_requests = said.get("x-ratelimit-limit-requests")
                 state.said_limit_tokens = said.get("x-ratelimit-limit-tokens")
             if learning and reservation is not None:
-                self._catch_up(state, info, reservation, now)
+                self._catch_up(state, info.reset_requests, info.reset_tokens, reservation, now)
 
     @staticmethod
     def _catch_up(
-        state: FamilyState, info: RateLimitInfo, reservation: Reservation, now: float
+        state: FamilyState,
+        reset_requests: Optional[float],
+        reset_tokens: Optional[float],
+        reservation: Reservation,
+        now: float,
     ) -> None:
         """The server's window is full again in ``reset`` seconds: never believe in less.
 
@@ -152,18 +173,32 @@ class LearnsFromReplies:
         requests, tokens = state.requests, state.tokens
         if is_full(requests, now) and is_full(tokens, now):
             return
-        reset = info.reset_requests
-        if requests is not None and reset is not None:
+        if requests is not None and reset_requests is not None:
             since = state.issued - reservation.issued - 1
-            tat = now + reset + (since if since > 0 else 0) / requests.rate
+            tat = now + reset_requests + (since if since > 0 else 0) / requests.rate
             if tat < requests.tat:
                 requests.tat = tat if tat > now else now
-        reset = info.reset_tokens
-        if tokens is not None and reset is not None:
+        if tokens is not None and reset_tokens is not None:
             since_tokens = state.issued_tokens - reservation.issued_tokens - reservation.tokens
-            tat = now + reset + (since_tokens if since_tokens > 0 else 0.0) / tokens.rate
+            tat = now + reset_tokens + (since_tokens if since_tokens > 0 else 0.0) / tokens.rate
             if tat < tokens.tat:
                 tokens.tat = tat if tat > now else now
+
+
+_RESETS: Dict[Optional[str], Optional[float]] = {None: None}
+_RESETS_SIZE = 256
+
+
+def _reset_seconds(said: Optional[str]) -> Optional[float]:
+    """``parse_duration`` of a reset header, remembering recent texts (``2ms``, ``6m0s``)."""
+    try:
+        return _RESETS[said]
+    except KeyError:
+        if len(_RESETS) >= _RESETS_SIZE:
+            _RESETS.clear()
+            _RESETS[None] = None
+        seconds = _RESETS[said] = parse_duration(said)
+        return seconds
 
 
 _NOTHING_SAID = (None,) * 6
