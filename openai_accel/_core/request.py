@@ -6,7 +6,6 @@ StreamingBody whose ``chunks()`` restart, so a retry re-sends the whole upload.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, Mapping, Optional, Tuple
 from urllib.parse import urlencode
 
@@ -14,6 +13,7 @@ import attrs
 
 from .endpoints import Encoding, Endpoint
 from .http import Body, HttpRequest, StreamingBody, Timeout
+from .json_body import encode_json
 from .target import RequestTarget
 
 __all__ = ["ApiCall", "CallOptions", "build_request", "encode_json", "split_options"]
@@ -86,16 +86,6 @@ class ApiCall:
     model: Optional[str] = None
     #: An absolute URL replacing base_url + endpoint.path (downloads).
     url: Optional[str] = None
-
-
-#: perf: built once. ``json.dumps`` with any keyword argument builds a new
-#: JSONEncoder per call, which cost as much as encoding a short chat body.
-#: The encoder keeps no state between calls (``encode`` is thread-safe).
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
-def encode_json(payload: Mapping[str, Any]) -> bytes:
-    return _ENCODER.encode(payload).encode("utf-8")
 
 
 def build_request(

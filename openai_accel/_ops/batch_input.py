@@ -81,19 +81,19 @@ def _line(custom_id: str, body: Any, endpoint: str, position: int) -> bytes:
             custom_id=custom_id,
         )
     try:
-        text = json.dumps(
+        text: bytes = json.dumps(
             {"custom_id": custom_id, "method": "POST", "url": endpoint, "body": body},
             ensure_ascii=False,
             separators=(",", ":"),
             allow_nan=False,
-        )
-    except (TypeError, ValueError) as exc:
+        ).encode("utf-8")  # inside the try: a lone surrogate fails here (UnicodeEncodeError)
+    except (TypeError, ValueError, RecursionError) as exc:
         raise BatchInputError(
             f"request {position} ({custom_id!r}): the body is not JSON-serialisable ({exc})",
             index=position,
             custom_id=custom_id,
         ) from exc
-    return text.encode("utf-8") + b"\n"
+    return text + b"\n"
 
 
 _Row = Tuple[int, str, int, int, int]

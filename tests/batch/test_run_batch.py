@@ -195,6 +195,7 @@ def test_polls_wait_longer_while_nothing_moves(api: Harness, openai_emulator: An
         ([("x", chat_body("a")), ("x", chat_body("b"))], r"request 1: duplicate custom_id 'x'"),
         ([{**chat_body("a"), "stream": True}], "cannot stream"),
         ([{"model": "m", "value": float("nan")}], "not JSON-serialisable"),
+        ([{"model": "m", "value": "half a pair \ud800"}], "not JSON-serialisable"),
         ([("", chat_body("a"))], "custom_id must be a non-empty string"),
         ([], "no requests"),
     ],
