@@ -50,9 +50,9 @@ REPLY = json.dumps(
     }
 ).encode()
 CONCURRENCY, CALLS, REPS, RUNS = 16, 1000, 5, 3
-#: variant -> how its worker process makes one call (see ``_worker``).
+#: The three per-call features a client can switch off.
 _OFF = {"rate_limits": False, "request_tracking": False, "circuit_breaker": False}
-#: openai_accel variants: the client's options (the harness's limits added).
+#: openai_accel variants -> the client's options (the harness's limits added in ``_make_call``).
 CLIENTS: Dict[str, Dict[str, Any]] = {
     "openai_accel": {},
     "  request_tracking=False": {"request_tracking": False},
@@ -139,7 +139,7 @@ def _worker(variant: str, base_url: str) -> None:
 
 def main() -> int:
     base_url = keepalive_server.start(REPLY)
-    pin = ["taskset", "-c", "0"] if os.cpu_count() and os.cpu_count() >= 2 else []  # type: ignore[operator]
+    pin = ["taskset", "-c", "0"] if (os.cpu_count() or 1) >= 2 else []
     results: Dict[str, List[Dict[str, float]]] = {variant: [] for variant in VARIANTS}
     for _ in range(RUNS):  # interleaved: a slow moment hits every variant alike
         for variant in VARIANTS:
