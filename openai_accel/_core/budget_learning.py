@@ -38,17 +38,6 @@ AUTO_RATE_MARGIN = 0.95
 _MAX_COUNT_LEN = 20
 
 
-def _plenty(said: Optional[str], bucket: Optional[Bucket]) -> bool:
-    """Whether a ``remaining`` header cannot lower ``bucket``: unsaid, or a burst or more.
-
-    Only plain decimal text is judged here; anything else ("-1", "1e3",
-    padding) goes to the full reading, which decides what it means.
-    """
-    if said is None or bucket is None:
-        return True
-    return len(said) <= _MAX_COUNT_LEN and said.isdecimal() and int(said) >= bucket.burst
-
-
 def _paced(bucket: Optional[Bucket], limit: int, burst: float, now: float) -> Bucket:
     """``bucket`` (made if need be) pacing at the margin under a limit the server announced.
 
@@ -83,17 +72,43 @@ class LearnsFromReplies:
         if state is not None and state.said is not None:
             get = headers.get
             requests, tokens = state.requests, state.tokens
+            # A ``remaining`` cannot lower its bucket when unsaid, or a burst or more;
+            # only plain decimal text is judged here: anything else ("-1", "1e3",
+            # padding) goes to the full reading, which decides what it means.
+            # perf: this and ``is_full`` written out, no call per reply: four calls
+            # fewer took half a point off the asyncio client's budget overhead.
+            left = get("x-ratelimit-remaining-requests")
+            left_tokens = get("x-ratelimit-remaining-tokens")
             if (
                 get("x-ratelimit-limit-requests") == state.said_limit_requests
                 and get("x-ratelimit-limit-tokens") == state.said_limit_tokens
-                and _plenty(get("x-ratelimit-remaining-requests"), requests)
-                and _plenty(get("x-ratelimit-remaining-tokens"), tokens)
+                and (
+                    left is None
+                    or requests is None
+                    or (
+                        len(left) <= _MAX_COUNT_LEN
+                        and left.isdecimal()
+                        and int(left) >= requests.burst
+                    )
+                )
+                and (
+                    left_tokens is None
+                    or tokens is None
+                    or (
+                        len(left_tokens) <= _MAX_COUNT_LEN
+                        and left_tokens.isdecimal()
+                        and int(left_tokens) >= tokens.burst
+                    )
+                )
             ):
                 now = self.clock()
                 if (
                     reservation is None
                     or not self._learning
-                    or (is_full(requests, now) and is_full(tokens, now))
+                    or (
+                        (requests is None or requests.tat <= now)
+                        and (tokens is None or tokens.tat <= now)
+                    )
                 ):
                     state.said, state.learned_at = headers, now  # read when shown
                     return
