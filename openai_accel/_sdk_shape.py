@@ -20,6 +20,7 @@ import sys
 from typing import (
     Any,
     Awaitable,
+    Callable,
     Dict,
     Generic,
     Optional,
@@ -222,6 +223,21 @@ def _resource_classes(rows: Tuple[SdkRow, ...]) -> Dict[str, Type[Resource]]:
 RESOURCES = _resource_classes(SDK_ROWS)
 
 
+def _through_client(impl: Callable[..., Any]) -> Callable[..., Any]:
+    """A callable namespace's ``__call__``: the client's method, run on the client.
+
+    perf: a plain function in the class, so ``client.chat(...)`` makes no bound
+    method per call (a ``call_op`` there was bound on every call) and reads the
+    client's driver and context directly, not through ``Resource``'s properties.
+    """
+
+    def __call__(resource: Resource, *args: Any, **kwargs: Any) -> Any:
+        return impl(resource._client, *args, **kwargs)
+
+    __call__.__wrapped__ = impl  # type: ignore[attr-defined]  # inspect.signature follows it
+    return __call__
+
+
 class namespace:
     """A top-level SDK namespace on the client (``client.embeddings``), made on first use.
 
@@ -235,7 +251,8 @@ class namespace:
     def _setup(self, name: str, call: Any) -> None:
         base = RESOURCES[name]
         if call is not None:
-            base = type(base.__name__, (base,), {"__slots__": (), "__call__": call})
+            calls = {"__slots__": (), "__call__": _through_client(call._impl)}
+            base = type(base.__name__, (base,), calls)
             self.__doc__ = call.__doc__
             self.__signature__ = getattr(call, "__signature__", None)
         else:

@@ -127,10 +127,19 @@ def lazy_module(module: str) -> Any:
 
 
 def _flow_runner(flow: Callable[..., Any], driver_method: str) -> Callable[..., Any]:
-    def impl(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self._driver, driver_method)(flow(self._ctx, *args, **kwargs))
+    # perf: ``self._driver.run(...)`` is a method call without a bound-method object;
+    # ``getattr(self._driver, name)(...)`` made one per call (a GC-counted allocation).
+    if driver_method == "run":
 
-    return impl
+        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            return self._driver.run(flow(self._ctx, *args, **kwargs))
+
+        return run
+
+    def stream(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._driver.stream(flow(self._ctx, *args, **kwargs))
+
+    return stream
 
 
 class MethodDescriptor:

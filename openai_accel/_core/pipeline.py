@@ -28,6 +28,9 @@ from .retry import RetrySettings, decide
 __all__ = ["CoreContext", "Exchange", "call_json", "call_raw", "open_exchange"]
 
 T = TypeVar("T")
+#: The usual queue request (no per-call timeout): effects are immutable values,
+#: so one serves every call (perf: an allocation fewer per attempt).
+_ACQUIRE = Acquire(None)
 
 
 class CoreContext(Protocol):
@@ -100,36 +103,8 @@ def _notify_retry(
         ctx.on_retry(attempt=attempt, delay=delay, error=error, endpoint=call.endpoint.name)
 
 
-def _attempt(
-    request: HttpRequest, queue_timeout: Optional[float], ticket: Optional[Ticket] = None
-) -> Flow[Any]:
-    """One attempt: a slot, a send, and either (response, slot) or an error to judge.
-
-    Returns ``(response, slot, None)`` on 2xx (slot still held) or
-    ``(None, None, error)``; raises anything that is not the server's or the
-    network's fault (a full queue, a cancellation).
-    """
-    try:
-        # perf: the effects yielded here, not through the helpers: no generator per attempt
-        slot: Slot = yield Acquire(queue_timeout)
-        if ticket is not None and ticket.provisional:  # the limits were learnt meanwhile
-            yield from ticket.guard.recheck(ticket)
-    except BaseException:  # never sent: the budget's reservation goes back
-        if ticket is not None:
-            ticket.guard.give_back(ticket)
-        raise
-    try:
-        response: HttpResponse = yield Send(request)
-    except APIConnectionError as exc:
-        slot.release()
-        return None, None, exc
-    except BaseException:
-        slot.release()
-        if ticket is not None:
-            ticket.guard.abandon(ticket)
-        raise
-    if response.status < 400:
-        return response, slot, None
+def _refusal(response: HttpResponse, slot: Slot) -> Flow[OpenAIError]:
+    """A reply of 400 or more as its typed error: its body read (a streamed one too), slot freed."""
     try:
         body = response.content
         if response.stream is not None:
@@ -141,7 +116,7 @@ def _attempt(
         body = b""
     finally:
         slot.release()
-    return None, None, error_from_response(response.status, response.headers, body)
+    return error_from_response(response.status, response.headers, body)
 
 
 def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
@@ -158,6 +133,7 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
         settings = settings.with_overrides(**call.options.retry_overrides)
     metrics = recorder.start(call.endpoint.request_type, call.model)
     metrics_on = getattr(recorder, "enabled", True)
+    queue_timeout = call.options.queue_timeout
     attempt = 0
     retry_delay = 0.0
     breaker_engaged = False
@@ -179,10 +155,37 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
                 if type(ticket) is not Ticket:  # it must wait first (or ask the fleet)
                     ticket = yield from ticket
             log_mark = attempt_started()
-            response, slot, error = yield from _attempt(request, call.options.queue_timeout, ticket)
+            # One attempt, written out (perf: no generator per call): a queue slot, a
+            # send, and either a reply below 400 (slot still held) or an error to judge;
+            # anything that is not the server's or the network's fault (a full queue, a
+            # cancellation) is raised.
+            try:
+                slot: Any = yield (_ACQUIRE if queue_timeout is None else Acquire(queue_timeout))
+                if ticket is not None and ticket.provisional:  # the limits were learnt meanwhile
+                    yield from ticket.guard.recheck(ticket)
+            except BaseException:  # never sent: the budget's reservation goes back
+                if ticket is not None:
+                    ticket.guard.give_back(ticket)
+                raise
+            error: Optional[OpenAIError] = None
+            try:
+                response: Optional[HttpResponse] = yield Send(request)
+            except APIConnectionError as exc:
+                slot.release()
+                response, error = None, exc
+            except BaseException:
+                slot.release()
+                if ticket is not None:
+                    ticket.guard.abandon(ticket)
+                raise
+            if response is not None and response.status >= 400:
+                error = yield from _refusal(response, slot)
+                response = None
             log_attempt(log_mark, request, attempt, response, error)
             if guard is not None and ticket is not None:
-                headers = response.headers if response is not None else error.headers
+                headers = (
+                    response.headers if response is not None else getattr(error, "headers", None)
+                )
                 report = guard.observe(ticket, headers, error)
                 if report is not None:  # shared state: tell the fleet
                     yield from report
@@ -192,6 +195,7 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
                     slot.release()
                     slot = None
                 return Exchange(response, metrics, attempt, slot, ticket)
+            assert error is not None  # no reply: an error to judge
             decision = decide(
                 settings,
                 attempt,

@@ -48,6 +48,10 @@ def _translate(exc: BaseException, request: HttpRequest) -> APIConnectionError:
     return with_sanitised_cause(error, exc, request)
 
 
+#: ``ClientSession._request`` (what ``request()`` wraps), present throughout aiohttp 3.
+_DIRECT_REQUEST = hasattr(aiohttp.ClientSession, "_request")
+
+
 def _headers_of(received: Any) -> Headers:
     """The reply's headers as the core's :class:`Headers` (lower-case names).
 
@@ -271,7 +275,9 @@ class AiohttpTransport:
             url = self._url_for(request.url)
         failure: Optional[APIConnectionError] = None
         try:
-            response = await session.request(
+            # perf: the coroutine itself, not ``request()``'s context manager around it
+            # (two objects and an await layer fewer per call; aioresponses patches it too)
+            response = await (session._request if _DIRECT_REQUEST else session.request)(
                 request.method,
                 url,
                 headers=request.headers,
