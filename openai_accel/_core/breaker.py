@@ -195,11 +195,13 @@ class CircuitBreaker:
     # -- the protocol --------------------------------------------------------
 
     def before_call(self) -> None:
-        changes: List[_Transition] = []
+        # perf: the usual case (closed: nothing to refresh, refuse or announce) reads
+        # one attribute, without the lock or a list. A transition racing with this
+        # read is simply ordered after this call, as if it had come a moment later.
+        if self._state is BreakerState.CLOSED:
+            return
         refusal: Optional[CircuitOpenError] = None
         with self._lock:
-            if self._state is BreakerState.CLOSED:
-                return  # perf: the usual case: nothing to refresh, refuse or announce
             changes = self._refresh_locked()
             if self._state is BreakerState.OPEN:
                 assert self._opened_at is not None
@@ -226,6 +228,10 @@ class CircuitBreaker:
             raise refusal
 
     def on_success(self) -> None:
+        # perf: closed with no failure counted is the usual case and needs no write;
+        # an unlocked read of both is ordered before any failure racing with it.
+        if self._state is BreakerState.CLOSED and not self._failures:
+            return
         changes: List[_Transition] = []
         with self._lock:
             if self._state is BreakerState.CLOSED:

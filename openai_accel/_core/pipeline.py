@@ -52,7 +52,18 @@ class CoreContext(Protocol):
 
     def build(self, call: ApiCall) -> HttpRequest: ...
 
-    def finish_metrics(self, m: RequestMetrics, **outcome: Any) -> None: ...
+    def finish_metrics(
+        self,
+        m: RequestMetrics,
+        *,
+        success: bool,
+        status_code: Optional[int] = None,
+        error: Optional[BaseException] = None,
+        usage: Optional[Mapping[str, Any]] = None,
+        response_size: int = 0,
+        retry_count: int = 0,
+        server_request_id: Optional[str] = None,
+    ) -> None: ...
 
 
 @attrs.define

@@ -19,6 +19,7 @@ from openai_accel._core.metrics import (
     RequestMetrics,
     breaker_state_value,
     make_recorder,
+    note_reply,
     percentile,
     summarize,
     tokens_from_usage,
@@ -135,6 +136,32 @@ def test_malformed_token_values_are_ignored() -> None:
 
 def test_no_usage_means_no_tokens() -> None:
     assert tokens_from_usage(None) == (None, None, None)
+
+
+class _Reason(str):
+    """A str subclass: still a string, so still a finish reason."""
+
+
+@pytest.mark.parametrize(
+    "choices, reasons",
+    [
+        ([{"finish_reason": "stop"}], ("stop",)),
+        ([{"finish_reason": _Reason("length")}], ("length",)),
+        ([{"finish_reason": None}], None),
+        ([{"finish_reason": 3}], None),
+        ([{}], None),
+        (["not a choice"], None),
+        ([{"finish_reason": "stop"}, {"finish_reason": "length"}], ("stop", "length")),
+        ([{"finish_reason": "stop"}, {"finish_reason": 7}], ("stop",)),
+        ([], None),
+        ("not a list", None),
+    ],
+)
+def test_note_reply_keeps_only_string_finish_reasons(choices: Any, reasons: Any) -> None:
+    m = RequestMetrics(request_id="r", request_type="chat", start_time=0.0)
+    note_reply(m, {"model": "gpt-4o-mini", "id": "chatcmpl-1", "choices": choices})
+    assert (m.response_model, m.response_id) == ("gpt-4o-mini", "chatcmpl-1")
+    assert m.finish_reasons == reasons
 
 
 # --- recorder ---------------------------------------------------------------
