@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Optional
 
 import attrs
 
@@ -17,7 +17,6 @@ from .metrics import (
     GAUGE_QUEUE_RUNNING,
     GAUGE_QUEUE_WAITING,
     MetricsRecorder,
-    RequestMetrics,
     breaker_state_value,
 )
 from .request import ApiCall, build_request
@@ -58,40 +57,19 @@ class ClientCore:
     def on_retry(self) -> Optional[Callable[..., Any]]:
         return self.config.on_retry
 
-    def finish_metrics(
-        self,
-        m: RequestMetrics,
-        *,
-        success: bool,
-        status_code: Optional[int] = None,
-        error: Optional[BaseException] = None,
-        usage: Optional[Mapping[str, Any]] = None,
-        response_size: int = 0,
-        retry_count: int = 0,
-        server_request_id: Optional[str] = None,
-    ) -> None:
-        """Close a request's record; with sinks, also publish queue and breaker gauges.
+    def publish_gauges(self) -> None:
+        """Queue and breaker gauges to the recorder's sinks, after a record is finished.
 
-        The outcome's keywords are spelled out, not ``**outcome``: a call then
-        builds no dict of them to pass on (perf: one GC-tracked object per call).
+        The pipeline finishes the record itself (``recorder.finish`` with the
+        outcome's keywords: no dict of them per call) and calls this only when
+        there are sinks.
         """
         recorder = self.recorder
-        recorder.finish(
-            m,
-            success=success,
-            status_code=status_code,
-            error=error,
-            usage=usage,
-            response_size=response_size,
-            retry_count=retry_count,
-            server_request_id=server_request_id,
-        )
-        if recorder.sinks:
-            admission = self.admission
-            recorder.gauge(GAUGE_QUEUE_RUNNING, admission.running)
-            recorder.gauge(GAUGE_QUEUE_WAITING, admission.waiting)
-            if self.breaker is not None:
-                recorder.gauge(GAUGE_BREAKER_STATE, breaker_state_value(self.breaker.state))
+        admission = self.admission
+        recorder.gauge(GAUGE_QUEUE_RUNNING, admission.running)
+        recorder.gauge(GAUGE_QUEUE_WAITING, admission.waiting)
+        if self.breaker is not None:
+            recorder.gauge(GAUGE_BREAKER_STATE, breaker_state_value(self.breaker.state))
 
     def close(self) -> None:
         """Release what the sinks hold (the StatsD socket)."""

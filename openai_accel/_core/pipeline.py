@@ -52,18 +52,8 @@ class CoreContext(Protocol):
 
     def build(self, call: ApiCall) -> HttpRequest: ...
 
-    def finish_metrics(
-        self,
-        m: RequestMetrics,
-        *,
-        success: bool,
-        status_code: Optional[int] = None,
-        error: Optional[BaseException] = None,
-        usage: Optional[Mapping[str, Any]] = None,
-        response_size: int = 0,
-        retry_count: int = 0,
-        server_request_id: Optional[str] = None,
-    ) -> None: ...
+    def publish_gauges(self) -> None:
+        """After a record is finished: queue and breaker gauges to the recorder's sinks."""
 
 
 @attrs.define
@@ -227,7 +217,7 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
             _breaker_verdict(breaker, exc)
         if isinstance(exc, OpenAIError):
             exc.attempts = max(attempt, 1)
-        ctx.finish_metrics(
+        recorder.finish(
             metrics,
             success=False,
             status_code=getattr(exc, "status_code", None),
@@ -235,6 +225,8 @@ def open_exchange(ctx: CoreContext, call: ApiCall) -> Flow[Exchange]:
             retry_count=max(attempt - 1, 0),
             server_request_id=getattr(exc, "request_id", None),
         )
+        if recorder.sinks:
+            ctx.publish_gauges()
         raise
 
 
@@ -251,9 +243,10 @@ def finish_ok(
         ticket.guard.settle(ticket, usage)
     # perf: type() first; isinstance against typing.Mapping runs the ABC machinery per call
     is_reply = type(reply) is dict or isinstance(reply, Mapping)
-    if is_reply and getattr(ctx.recorder, "enabled", True):
+    recorder = ctx.recorder
+    if is_reply and getattr(recorder, "enabled", True):
         note_reply(exchange.metrics, reply)
-    ctx.finish_metrics(
+    recorder.finish(
         exchange.metrics,
         success=True,
         status_code=exchange.response.status,
@@ -262,12 +255,15 @@ def finish_ok(
         retry_count=exchange.attempts - 1,
         server_request_id=exchange.request_id,
     )
+    if recorder.sinks:
+        ctx.publish_gauges()
 
 
 def finish_error(
     ctx: CoreContext, exchange: Exchange, error: BaseException, *, response_size: int = 0
 ) -> None:
-    ctx.finish_metrics(
+    recorder = ctx.recorder
+    recorder.finish(
         exchange.metrics,
         success=False,
         status_code=exchange.response.status,
@@ -276,6 +272,8 @@ def finish_error(
         retry_count=exchange.attempts - 1,
         server_request_id=exchange.request_id,
     )
+    if recorder.sinks:
+        ctx.publish_gauges()
 
 
 def read_stream(stream: Any) -> Flow[bytes]:
